@@ -1,0 +1,67 @@
+"""The layering DESIGN.md promises: services/ is a plain library."""
+
+import ast
+import subprocess
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+import tui_app
+
+FORBIDDEN_IN_SERVICES = ("textual", "rich", "tui_app.sandbox", "tui_app.app", "tui_app.screens")
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def _package_dir(name: str) -> Path:
+    return Path(tui_app.__file__).parent / name
+
+
+def test_services_source_never_imports_the_ui_or_the_sandbox():
+    offenders = {
+        f"{path.name}: {name}"
+        for path in _package_dir("services").glob("*.py")
+        for name in _imports(path)
+        if name.startswith(FORBIDDEN_IN_SERVICES)
+    }
+    assert offenders == set()
+
+
+def test_importing_every_service_module_loads_no_ui_or_sandbox():
+    modules = sorted(p.stem for p in _package_dir("services").glob("*.py") if p.stem != "__init__")
+    code = (
+        "import sys\n"
+        + "".join(f"import tui_app.services.{m}\n" for m in modules)
+        + "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')"
+        " or m.startswith('tui_app.sandbox'))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
+
+
+def test_sandbox_uses_only_the_models_of_services():
+    offenders = {
+        f"{path.name}: {name}"
+        for path in _package_dir("sandbox").glob("*.py")
+        for name in _imports(path)
+        if name.startswith(("tui_app.services", "textual", "rich", "tui_app.app"))
+        and name != "tui_app.services.models"
+    }
+    assert offenders == set()
+
+
+def test_the_installed_package_carries_its_data_files():
+    spec = files("tui_app") / "data" / "partner-checkout.openapi.json"
+    assert spec.is_file()
+    assert (files("tui_app") / "sandbox" / "catalogue.json").is_file()

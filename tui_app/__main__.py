@@ -1,0 +1,5 @@
+"""`python -m tui_app` runs the same command line as `basket-builder`."""
+
+from tui_app.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,233 @@
+"""The exchange log: every request and response the client made, redacted.
+
+What is recorded is already safe to show, save or export: the Authorization
+header keeps only its scheme, cookie values are masked, and secret fields in
+form or JSON bodies (``client_secret``, ``access_token``, ...) are replaced, as
+is any known secret value wherever it appears. A caller that wants to offer an
+explicit "reveal" can ask the log to keep the raw exchanges in memory
+(``keep_raw=True``); they are never written anywhere by this module.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+MASK = "***"
+SECRET_KEYS = frozenset(
+    {
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "client_secret",
+        "password",
+        "token",
+        "secret",
+    }
+)
+_COOKIE_PAIR = re.compile(r"(?P<name>[^=;,\s]+)=(?P<value>[^;]*)")
+
+Headers = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and its reply (or the error that stopped it)."""
+
+    id: int
+    started_at: datetime
+    method: str
+    url: str
+    request_headers: Headers
+    request_body: str
+    status: int | None = None
+    response_headers: Headers = field(default_factory=list)
+    response_body: str = ""
+    duration_ms: float = 0.0
+    error: str | None = None
+
+    @property
+    def path(self) -> str:
+        parts = urlsplit(self.url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    @property
+    def response_size(self) -> int:
+        return len(self.response_body.encode())
+
+    def header(self, name: str, *, response: bool = True) -> str | None:
+        headers = self.response_headers if response else self.request_headers
+        for key, value in headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+
+def _redact_authorization(value: str) -> str:
+    scheme, _, credentials = value.partition(" ")
+    return f"{scheme} {MASK}" if credentials else MASK
+
+
+def _redact_cookies(value: str) -> str:
+    return _COOKIE_PAIR.sub(lambda m: f"{m['name']}={MASK}", value)
+
+
+def _redact_set_cookie(value: str) -> str:
+    name, sep, rest = value.partition("=")
+    if not sep:
+        return value
+    _, semi, attributes = rest.partition(";")
+    return f"{name}={MASK}{semi}{attributes}"
+
+
+def redact_headers(headers: Iterable[tuple[str, str]]) -> Headers:
+    redacted = []
+    for name, value in headers:
+        lower = name.lower()
+        if lower in ("authorization", "proxy-authorization"):
+            value = _redact_authorization(value)
+        elif lower == "cookie":
+            value = _redact_cookies(value)
+        elif lower == "set-cookie":
+            value = _redact_set_cookie(value)
+        redacted.append((name, value))
+    return redacted
+
+
+def _redact_json(value: object) -> object:
+    if isinstance(value, dict):
+        return {
+            key: (MASK if key.lower() in SECRET_KEYS and value else _redact_json(value))
+            for key, value in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact_json(item) for item in value]
+    return value
+
+
+def redact_body(body: str, content_type: str | None) -> str:
+    """Mask secret fields in a JSON or form body; other bodies pass unchanged."""
+    if not body:
+        return body
+    kind = (content_type or "").lower()
+    if "json" in kind or body.lstrip().startswith(("{", "[")):
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            return body
+        redacted = _redact_json(parsed)
+        return body if redacted == parsed else json.dumps(redacted)
+    if "x-www-form-urlencoded" in kind:
+        pairs = parse_qsl(body, keep_blank_values=True)
+        masked = [(k, MASK if k.lower() in SECRET_KEYS else v) for k, v in pairs]
+        return urlencode(masked, safe="*")
+    return body
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """Replace every known secret value wherever it appears."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, MASK)
+    return text
+
+
+class ExchangeLog:
+    """An in-memory, bounded, newest-last record of exchanges."""
+
+    def __init__(self, limit: int = 1000, *, keep_raw: bool = False) -> None:
+        self.limit = limit
+        self.keep_raw = keep_raw
+        self._entries: list[Exchange] = []
+        self._raw: dict[int, Exchange] = {}
+        self._ids = itertools.count(1)
+        self._secrets: set[str] = set()
+        self._listeners: list = []
+
+    def add_secret(self, value: str | None) -> None:
+        """Register a value (token, client secret) to mask wherever it appears."""
+        if value:
+            self._secrets.add(value)
+
+    def subscribe(self, listener) -> None:
+        """Call ``listener(exchange)`` after each recorded exchange."""
+        self._listeners.append(listener)
+
+    def record(
+        self,
+        *,
+        method: str,
+        url: str,
+        request_headers: Iterable[tuple[str, str]],
+        request_body: str,
+        status: int | None,
+        response_headers: Iterable[tuple[str, str]],
+        response_body: str,
+        duration_ms: float,
+        started_at: datetime | None = None,
+        error: str | None = None,
+    ) -> Exchange:
+        raw = Exchange(
+            id=next(self._ids),
+            started_at=started_at or datetime.now(UTC),
+            method=method,
+            url=url,
+            request_headers=list(request_headers),
+            request_body=request_body,
+            status=status,
+            response_headers=list(response_headers),
+            response_body=response_body,
+            duration_ms=duration_ms,
+            error=error,
+        )
+        entry = self.redact(raw)
+        self._entries.append(entry)
+        if self.keep_raw:
+            self._raw[entry.id] = raw
+        while len(self._entries) > self.limit:
+            dropped = self._entries.pop(0)
+            self._raw.pop(dropped.id, None)
+        for listener in list(self._listeners):
+            listener(entry)
+        return entry
+
+    def redact(self, exchange: Exchange) -> Exchange:
+        secrets = self._secrets
+
+        def clean_headers(headers: Headers) -> Headers:
+            return [(k, scrub(v, secrets)) for k, v in redact_headers(headers)]
+
+        request_type = exchange.header("content-type", response=False)
+        response_type = exchange.header("content-type")
+        return replace(
+            exchange,
+            url=scrub(exchange.url, secrets),
+            request_headers=clean_headers(exchange.request_headers),
+            request_body=scrub(redact_body(exchange.request_body, request_type), secrets),
+            response_headers=clean_headers(exchange.response_headers),
+            response_body=scrub(redact_body(exchange.response_body, response_type), secrets),
+            error=scrub(exchange.error, secrets) if exchange.error else None,
+        )
+
+    def raw(self, exchange_id: int) -> Exchange | None:
+        """The unredacted exchange, only if the log was asked to keep it."""
+        return self._raw.get(exchange_id)
+
+    def __iter__(self) -> Iterator[Exchange]:
+        return iter(list(self._entries))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def last(self) -> Exchange | None:
+        return self._entries[-1] if self._entries else None
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._raw.clear()

@@ -1,0 +1,498 @@
+"""Pydantic models for every schema of the partner checkout contract.
+
+Request models are strict: they refuse what the spec refuses (missing required
+fields, values outside an enum, a basket id that breaks the validate pattern)
+and a few things no real basket can hold (a quantity below one), so a mistake
+is reported field by field *before* anything is sent. Unknown fields are
+refused too, which catches typos such as ``orderitems``.
+
+Response models are lenient: real tenants return more than the spec shows,
+so extra fields are kept and almost everything is optional. Amounts arrive as
+strings (``"17.50"``) on Limio and sometimes as numbers elsewhere; both parse.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+BASKET_ID_PATTERN = r"^basket-[A-Za-z0-9\-_]{32,36}$"
+BASKET_ID_RE = re.compile(BASKET_ID_PATTERN)
+
+NonEmptyStr = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+BasketId = Annotated[str, StringConstraints(pattern=BASKET_ID_PATTERN)]
+Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+class ItemType(StrEnum):
+    OFFER = "offer"
+    ADD_ON = "add_on"
+
+
+class OrderType(StrEnum):
+    NEW = "new"
+    RENEW = "renew"
+
+
+class ActionType(StrEnum):
+    ADD = "add"
+    REMOVE = "remove"
+    CHANGE_QUANTITY = "change_quantity"
+
+
+class RequestModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+
+    def to_json(self) -> dict[str, Any]:
+        """The body as it goes over the wire: no nulls for fields left unset."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+# --------------------------------------------------------------------------- requests
+
+
+class OfferPayload(RequestModel):
+    """Reference to a published offer: both hashes come from ``GET /offers/v2``."""
+
+    id: NonEmptyStr
+    version: NonEmptyStr
+
+
+class OrderItem(RequestModel):
+    offer: OfferPayload
+    quantity: Quantity = 1
+    type: ItemType | None = None
+
+
+class Tracking(RequestModel):
+    # Attribution data is open-ended on real tenants; keep what the caller adds.
+    model_config = ConfigDict(extra="allow")
+
+    offers: list[str] | None = None
+    purchaseCountryCode: str | None = None
+    accountId: str | None = None
+    contactId: str | None = None
+    userId: str | None = None
+
+
+class InitiateOrder(RequestModel):
+    orderItems: list[OrderItem]
+    external_id: NonEmptyStr
+    country: NonEmptyStr
+    source: NonEmptyStr
+    order_type: OrderType
+    tracking: Tracking | None = None
+
+    @model_validator(mode="after")
+    def _types_when_add_ons(self) -> InitiateOrder:
+        # The spec: `type` is only required when the basket mixes add-ons and
+        # offers. If any item says add_on, every item must say what it is.
+        types = [item.type for item in self.orderItems]
+        if ItemType.ADD_ON in types and None in types:
+            missing = types.index(None)
+            raise ValueError(
+                f"orderItems[{missing}].type is required when the basket includes add-ons"
+            )
+        return self
+
+
+class InitiateCheckout(RequestModel):
+    order: InitiateOrder
+
+
+class OrderAction(RequestModel):
+    orderItemActionType: ActionType
+    offerId: NonEmptyStr | None = None
+    orderItemId: NonEmptyStr | None = None
+    quantity: Quantity | None = None
+
+    @model_validator(mode="after")
+    def _fields_for_action(self) -> OrderAction:
+        kind = self.orderItemActionType
+        if kind == ActionType.ADD and not self.offerId:
+            raise ValueError("an 'add' action needs offerId")
+        if kind in (ActionType.REMOVE, ActionType.CHANGE_QUANTITY) and not self.orderItemId:
+            raise ValueError(f"a '{kind}' action needs orderItemId")
+        if kind == ActionType.CHANGE_QUANTITY and self.quantity is None:
+            raise ValueError("a 'change_quantity' action needs quantity")
+        return self
+
+    @classmethod
+    def add(cls, offer_id: str, quantity: int | None = None) -> OrderAction:
+        return cls(orderItemActionType=ActionType.ADD, offerId=offer_id, quantity=quantity)
+
+    @classmethod
+    def remove(cls, order_item_id: str) -> OrderAction:
+        return cls(orderItemActionType=ActionType.REMOVE, orderItemId=order_item_id)
+
+    @classmethod
+    def change_quantity(cls, order_item_id: str, quantity: int) -> OrderAction:
+        return cls(
+            orderItemActionType=ActionType.CHANGE_QUANTITY,
+            orderItemId=order_item_id,
+            quantity=quantity,
+        )
+
+
+class UpdateCheckout(RequestModel):
+    orderActions: list[OrderAction]
+
+
+class ValidatePath(RequestModel):
+    """The validate endpoint's only input: the basket id in the path."""
+
+    id: BasketId
+
+
+def check_basket_id(basket_id: str) -> str:
+    """Return the id if it fits the validate pattern, else raise ValidationError."""
+    return ValidatePath(id=basket_id).id
+
+
+# --------------------------------------------------------------------------- responses
+
+Amount = str | int | float | None
+
+
+def to_decimal(value: Amount) -> Decimal | None:
+    """Amounts come as "17.50" or 17.5; anything else reads as unknown."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+class Money(ResponseModel):
+    amount: Amount = None
+    currency: str | None = None
+    summary: str | None = None
+
+    @property
+    def value(self) -> Decimal | None:
+        return to_decimal(self.amount)
+
+
+class OfferRef(ResponseModel):
+    id: str | None = None
+    version: str | None = None
+    name: str | None = None
+    path: str | None = None
+
+
+class BasketItem(ResponseModel):
+    """An order item as a tenant returns it."""
+
+    id: str | None = None
+    quantity: int | float | None = None
+    type: str | None = None
+    offer: OfferRef | None = None
+    price: Money | None = None
+    lineTotal: Money | None = None
+    addOns: list[Any] = Field(default_factory=list)
+    products: list[Any] = Field(default_factory=list)
+
+    @property
+    def line_total(self) -> Decimal | None:
+        if self.lineTotal is not None and self.lineTotal.value is not None:
+            return self.lineTotal.value
+        unit = self.price.value if self.price else None
+        if unit is None or self.quantity is None:
+            return None
+        return unit * Decimal(str(self.quantity))
+
+
+class Order(ResponseModel):
+    """A basket's order: items, where it is sold, and what it costs."""
+
+    orderItems: list[BasketItem] = Field(default_factory=list)
+    checkoutId: str | None = None
+    external_id: str | None = None
+    country: str | None = None
+    source: str | None = None
+    order_type: str | None = None
+    tracking: dict[str, Any] | None = None
+    currency: str | None = None
+    orderSubtotal: Amount = None
+    orderTotal: Amount = None
+    total: Money | None = None
+
+    @field_validator("orderItems", mode="before")
+    @classmethod
+    def _null_items(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @property
+    def total_amount(self) -> Decimal | None:
+        for candidate in (self.total.amount if self.total else None, self.orderTotal):
+            parsed = to_decimal(candidate)
+            if parsed is not None:
+                return parsed
+        return None
+
+    @property
+    def total_currency(self) -> str | None:
+        if self.total and self.total.currency:
+            return self.total.currency
+        return self.currency
+
+
+class InitiateResponse(ResponseModel):
+    id: str
+    order: Order
+    assistedCheckoutLink: str | None = None
+    expiresAt: str | None = None
+
+
+class OrderActionResult(ResponseModel):
+    id: str | None = None
+    actionType: str | None = None
+
+
+class UpdateResponse(ResponseModel):
+    id: str
+    order: Order
+    orderActionResults: list[OrderActionResult]
+
+
+class ValidationProblem(ResponseModel):
+    """One entry of ``invalid.validationErrors`` (the sandbox's documented field
+    for problems that are not blocked products)."""
+
+    code: str | None = None
+    message: str | None = None
+    orderItemId: str | None = None
+    offerId: str | None = None
+
+
+class Invalid(ResponseModel):
+    blockedProducts: list[str] = Field(default_factory=list)
+    validationErrors: list[ValidationProblem] = Field(default_factory=list)
+
+    @field_validator("blockedProducts", "validationErrors", mode="before")
+    @classmethod
+    def _null_list(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.blockedProducts and not self.validationErrors
+
+
+class Checkout(Order):
+    """Validate's ``checkout``: the current basket state."""
+
+    id: str | None = None
+    expiresAt: str | None = None
+
+
+class ValidateResponse(ResponseModel):
+    id: str
+    checkout: Checkout
+    invalid: Invalid = Field(default_factory=Invalid)
+
+    @field_validator("invalid", mode="before")
+    @classmethod
+    def _null_invalid(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @property
+    def is_valid(self) -> bool:
+        return self.invalid.is_empty
+
+
+class ErrorBody(ResponseModel):
+    """The ``{message}`` body of 401 and 502 replies."""
+
+    message: str | None = None
+
+
+class TokenReply(ResponseModel):
+    access_token: NonEmptyStr
+    token_type: str | None = "Bearer"  # noqa: S105 - a scheme name, not a secret
+    expires_in: int | float | None = None
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+class CataloguePrice(ResponseModel):
+    name: str | None = None
+    label: str | None = None
+    value: Amount = None
+    currencyCode: str | None = None
+    type: str | None = None
+    repeat_interval: int | str | None = None
+    repeat_interval_type: str | None = None
+
+    @property
+    def amount(self) -> Decimal | None:
+        return to_decimal(self.value)
+
+
+class QuantityOptions(ResponseModel):
+    quantity: int | None = None
+    minimum_quantity: int | None = None
+    maximum_quantity: int | None = None
+    increment: int | None = None
+
+    def problem_with(self, quantity: int) -> str | None:
+        """Why the offer refuses this quantity, or None if it accepts it."""
+        low, high = self.minimum_quantity, self.maximum_quantity
+        if low is not None and quantity < low:
+            return f"at least {low}"
+        if high is not None and quantity > high:
+            return f"at most {high}"
+        step = self.increment or 1
+        if step > 1 and (quantity - (low or 0)) % step:
+            return f"in steps of {step} from {low or 0}"
+        return None
+
+
+class CatalogueLink(ResponseModel):
+    id: str | None = None
+    path: str | None = None
+    label: str | None = None
+
+
+class CrossSellAddOns(ResponseModel):
+    item_type: str | None = None
+    items: list[CatalogueLink] = Field(default_factory=list)
+
+
+class OfferAttributes(ResponseModel):
+    price__limio: list[CataloguePrice] = Field(default_factory=list)
+    allowed_countries__limio: list[str] = Field(default_factory=list)
+    term__limio: str | None = None
+    label__limio: str | None = None
+    group__limio: str | None = None
+    payment_types__limio: list[str] = Field(default_factory=list)
+    default_quantity_options__limio: QuantityOptions | None = None
+    cross_sell_addons__limio: CrossSellAddOns | None = None
+    upgrade_offers__limio: list[CatalogueLink] = Field(default_factory=list)
+    downgrade_offers__limio: list[CatalogueLink] = Field(default_factory=list)
+
+    @field_validator(
+        "price__limio",
+        "allowed_countries__limio",
+        "payment_types__limio",
+        "upgrade_offers__limio",
+        "downgrade_offers__limio",
+        mode="before",
+    )
+    @classmethod
+    def _null_list(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+class ProductAttributes(ResponseModel):
+    display_name__limio: str | None = None
+    product_code__limio: str | None = None
+
+
+class CatalogueProduct(ResponseModel):
+    path: str | None = None
+    attributes: ProductAttributes | None = None
+
+
+class OfferData(ResponseModel):
+    products: list[CatalogueProduct] = Field(default_factory=list)
+    attributes: OfferAttributes = Field(default_factory=OfferAttributes)
+
+
+class CatalogueOffer(ResponseModel):
+    """One item of ``GET /offers/v2``: an offer or an add-on."""
+
+    id: str
+    version: str | None = None
+    name: str | None = None
+    path: str | None = None
+    record_type: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    data: OfferData = Field(default_factory=OfferData)
+
+    @property
+    def is_add_on(self) -> bool:
+        return self.record_type == "add_on" or (self.path or "").startswith("/add_ons/")
+
+    @property
+    def item_type(self) -> ItemType:
+        return ItemType.ADD_ON if self.is_add_on else ItemType.OFFER
+
+    @property
+    def display_name(self) -> str:
+        if self.name:
+            return self.name
+        return (self.path or self.id).rsplit("/", 1)[-1]
+
+    @property
+    def quantity_options(self) -> QuantityOptions:
+        return self.data.attributes.default_quantity_options__limio or QuantityOptions()
+
+    @property
+    def prices(self) -> list[CataloguePrice]:
+        return self.data.attributes.price__limio
+
+    @property
+    def countries(self) -> list[str]:
+        return self.data.attributes.allowed_countries__limio
+
+
+class CatalogueHeader(ResponseModel):
+    commitId: str | None = None
+
+
+class QueryMore(ResponseModel):
+    from_: int | str | None = Field(default=None, alias="from")
+    alias: str | None = None
+
+
+class OffersPage(ResponseModel):
+    hits: int | None = None
+    header: CatalogueHeader | None = None
+    items: list[CatalogueOffer] = Field(default_factory=list)
+    queryMore: QueryMore | None = None
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def describe_validation_error(error: ValidationError, prefix: str = "") -> list[str]:
+    """Turn a pydantic error into one plain line per field: ``where: what``."""
+    lines = []
+    for detail in error.errors(include_url=False):
+        where = format_location(detail.get("loc", ()), prefix)
+        message = detail.get("msg", "invalid")
+        message = message.removeprefix("Value error, ")
+        lines.append(f"{where}: {message}" if where else message)
+    return lines
+
+
+def format_location(loc: tuple[Any, ...] | list[Any], prefix: str = "") -> str:
+    """("order", "orderItems", 0, "offer") -> "order.orderItems[0].offer"."""
+    text = prefix
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif str(part).startswith(("function-", "json-or-python")):
+            continue  # pydantic's internal validator names mean nothing to a user
+        else:
+            text += f".{part}" if text else str(part)
+    return text
