@@ -13,6 +13,8 @@ a configurable template such as ``basketId={basket_id}``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 DEFAULT_COOKIE_TEMPLATE = "basketId={basket_id}"
@@ -35,10 +37,19 @@ def parse_set_cookie(header: str) -> tuple[str, str, bool] | None:
     deleted = False
     for attribute in attributes.split(";"):
         key, _, arg = attribute.strip().partition("=")
-        key = key.lower()
-        if (key == "max-age" and arg.strip().lstrip("-").isdigit() and int(arg) <= 0) or (key == "expires" and arg.strip().endswith(("1970 00:00:00 GMT", "1970 00:00:01 GMT"))):
-            deleted = True
+        key, arg = key.lower(), arg.strip()
+        if key == "max-age" and arg.lstrip("-").isdigit():
+            deleted = int(arg) <= 0
+        elif key == "expires":
+            deleted = _in_the_past(arg)
     return name, value, deleted
+
+
+def _in_the_past(http_date: str) -> bool:
+    try:
+        return parsedate_to_datetime(http_date) <= datetime.now(UTC)
+    except (TypeError, ValueError, IndexError):
+        return False
 
 
 def render_template(template: str, basket_id: str) -> dict[str, str]:
