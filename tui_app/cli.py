@@ -107,10 +107,59 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     )
 
 
-def _run_tui(args: argparse.Namespace) -> int:
-    from tui_app.app import launch
+def _start_embedded_sandbox(db_path: Path):
+    """Started by the app after its first paint, in a thread."""
 
-    return launch(config_dir=args.config_dir, profile=args.profile)
+    def start():
+        from tui_app.sandbox.server import SandboxServer
+        from tui_app.services.connection import EmbeddedSandbox
+
+        server = SandboxServer(db_path=db_path).start()
+        org = server.orgs[0]
+        return EmbeddedSandbox(
+            base_url=server.base_url,
+            client_id=org.client_id,
+            client_secret=org.client_secret,
+            stop=server.stop,
+        )
+
+    return start
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    from tui_app.services.files import StoreError
+    from tui_app.services.paths import AppPaths
+    from tui_app.services.profiles import ProfileStore
+    from tui_app.services.session import SessionStore
+
+    paths = AppPaths.resolve(args.config_dir)
+    try:
+        paths.ensure()
+    except StoreError as exc:
+        print(f"basket-builder: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    profiles, session = ProfileStore(paths), SessionStore(paths)
+    notices = profiles.load() + session.load()
+    if args.profile is not None and profiles.get(args.profile) is None:
+        known = ", ".join(p.name for p in profiles.profiles()) or "none yet"
+        print(
+            f"basket-builder: no profile named {args.profile!r} (profiles: {known})",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+
+    from tui_app.app import BasketBuilderApp
+
+    app = BasketBuilderApp(
+        paths=paths,
+        profiles=profiles,
+        session=session,
+        profile_name=args.profile,
+        start_sandbox=_start_embedded_sandbox(paths.sandbox_db),
+        notices=notices,
+    )
+    app.run()
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
