@@ -34,3 +34,12 @@ def fresh_sandbox_factory() -> Iterator[Callable[..., SandboxServer]]:
     yield start
     for server in reversed(started):
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(tmp_path_factory, monkeypatch):
+    """Keep every test away from the developer's own config and data."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("BASKET_BUILDER_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))

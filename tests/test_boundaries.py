@@ -71,3 +71,14 @@ def test_the_installed_package_carries_its_data_files():
     spec = files("tui_app") / "data" / "partner-checkout.openapi.json"
     assert spec.is_file()
     assert (files("tui_app") / "sandbox" / "catalogue.json").is_file()
+
+
+def test_the_built_in_themes_ship_with_the_package():
+    # In a wheel they sit inside the package; in a source checkout, beside it.
+    inside = files("tui_app") / "themes"
+    beside = Path(tui_app.__file__).parent.parent / "themes"
+    folder = inside if inside.is_dir() else beside
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".toml"))
+    assert {"basket-dark.toml", "basket-light.toml", "high-contrast.toml", "limio.toml"} <= set(
+        names
+    )

@@ -147,3 +147,41 @@ def test_catalogue_offer_tolerates_sparse_items():
     offer = CatalogueOffer.model_validate({"id": "abc", "path": "/add_ons/Puzzles"})
     assert offer.is_add_on and offer.display_name == "Puzzles"
     assert offer.prices == [] and offer.quantity_options.maximum_quantity is None
+
+
+def test_odd_details_read_as_unknown_instead_of_failing_the_reply():
+    reply = ValidateResponse.model_validate(
+        {
+            "id": "b",
+            "checkout": {
+                "orderItems": [{"id": 7, "quantity": "lots", "price": "free", "offer": []}],
+                "total": "n/a",
+            },
+            "invalid": {"blockedProducts": [{"id": "offer-1", "why": "x"}, 42],
+                        "validationErrors": ["country not sold"]},
+        }
+    )
+    item = reply.checkout.orderItems[0]
+    assert item.quantity is None and item.price is None and item.offer is None
+    assert item.id is None and reply.checkout.total is None
+    # Blocked products in an unexpected shape still make the basket invalid.
+    assert reply.invalid.blockedProducts == ["offer-1", "42"]
+    assert reply.invalid.validationErrors[0].message == "country not sold"
+    assert not reply.is_valid
+
+
+def test_a_catalogue_item_with_odd_attributes_still_lists():
+    offer = CatalogueOffer.model_validate(
+        {
+            "id": "a",
+            "data": {
+                "attributes": {
+                    "price__limio": "9.99",
+                    "allowed_countries__limio": None,
+                    "default_quantity_options__limio": {"maximum_quantity": "ten"},
+                }
+            },
+        }
+    )
+    assert offer.prices == [] and offer.countries == []
+    assert offer.quantity_options.maximum_quantity is None

@@ -13,6 +13,7 @@ strings (``"17.50"``) on Limio and sometimes as numbers elsewhere; both parse.
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -24,6 +25,8 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
     model_validator,
 )
@@ -167,7 +170,27 @@ def check_basket_id(basket_id: str) -> str:
 
 # --------------------------------------------------------------------------- responses
 
-Amount = str | int | float | None
+def _none_if_malformed(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    # A detail the spec does not promise (a price, a name) that arrives in an
+    # odd shape reads as unknown instead of failing the whole reply.
+    try:
+        return handler(value)
+    except ValidationError:
+        return None
+
+
+def _empty_if_malformed(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    try:
+        return handler([] if value is None else value)
+    except ValidationError:
+        return []
+
+
+Soft = WrapValidator(_none_if_malformed)
+SoftList = WrapValidator(_empty_if_malformed)
+Amount = Annotated[str | int | float | None, Soft]
+Text = Annotated[str | None, Soft]
+Number = Annotated[int | float | None, Soft]
 
 
 def to_decimal(value: Amount) -> Decimal | None:
@@ -182,8 +205,8 @@ def to_decimal(value: Amount) -> Decimal | None:
 
 class Money(ResponseModel):
     amount: Amount = None
-    currency: str | None = None
-    summary: str | None = None
+    currency: Text = None
+    summary: Text = None
 
     @property
     def value(self) -> Decimal | None:
@@ -191,23 +214,23 @@ class Money(ResponseModel):
 
 
 class OfferRef(ResponseModel):
-    id: str | None = None
-    version: str | None = None
-    name: str | None = None
-    path: str | None = None
+    id: Text = None
+    version: Text = None
+    name: Text = None
+    path: Text = None
 
 
 class BasketItem(ResponseModel):
     """An order item as a tenant returns it."""
 
-    id: str | None = None
-    quantity: int | float | None = None
-    type: str | None = None
-    offer: OfferRef | None = None
-    price: Money | None = None
-    lineTotal: Money | None = None
-    addOns: list[Any] = Field(default_factory=list)
-    products: list[Any] = Field(default_factory=list)
+    id: Text = None
+    quantity: Number = None
+    type: Text = None
+    offer: Annotated[OfferRef | None, Soft] = None
+    price: Annotated[Money | None, Soft] = None
+    lineTotal: Annotated[Money | None, Soft] = None
+    addOns: Annotated[list[Any], SoftList] = Field(default_factory=list)
+    products: Annotated[list[Any], SoftList] = Field(default_factory=list)
 
     @property
     def line_total(self) -> Decimal | None:
@@ -223,16 +246,16 @@ class Order(ResponseModel):
     """A basket's order: items, where it is sold, and what it costs."""
 
     orderItems: list[BasketItem] = Field(default_factory=list)
-    checkoutId: str | None = None
-    external_id: str | None = None
-    country: str | None = None
-    source: str | None = None
-    order_type: str | None = None
-    tracking: dict[str, Any] | None = None
-    currency: str | None = None
+    checkoutId: Text = None
+    external_id: Text = None
+    country: Text = None
+    source: Text = None
+    order_type: Text = None
+    tracking: Annotated[dict[str, Any] | None, Soft] = None
+    currency: Text = None
     orderSubtotal: Amount = None
     orderTotal: Amount = None
-    total: Money | None = None
+    total: Annotated[Money | None, Soft] = None
 
     @field_validator("orderItems", mode="before")
     @classmethod
@@ -257,13 +280,13 @@ class Order(ResponseModel):
 class InitiateResponse(ResponseModel):
     id: str
     order: Order
-    assistedCheckoutLink: str | None = None
-    expiresAt: str | None = None
+    assistedCheckoutLink: Text = None
+    expiresAt: Text = None
 
 
 class OrderActionResult(ResponseModel):
-    id: str | None = None
-    actionType: str | None = None
+    id: Text = None
+    actionType: Text = None
 
 
 class UpdateResponse(ResponseModel):
@@ -276,20 +299,45 @@ class ValidationProblem(ResponseModel):
     """One entry of ``invalid.validationErrors`` (the sandbox's documented field
     for problems that are not blocked products)."""
 
-    code: str | None = None
-    message: str | None = None
-    orderItemId: str | None = None
-    offerId: str | None = None
+    code: Text = None
+    message: Text = None
+    orderItemId: Text = None
+    offerId: Text = None
+
+
+def _name_of(item: Any) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict):
+        for key in ("id", "offerId", "path", "name"):
+            if isinstance(item.get(key), str):
+                return item[key]
+    return json.dumps(item, sort_keys=True, default=str)
 
 
 class Invalid(ResponseModel):
     blockedProducts: list[str] = Field(default_factory=list)
     validationErrors: list[ValidationProblem] = Field(default_factory=list)
 
-    @field_validator("blockedProducts", "validationErrors", mode="before")
+    @field_validator("blockedProducts", mode="before")
     @classmethod
-    def _null_list(cls, value: Any) -> Any:
-        return [] if value is None else value
+    def _blocked_as_text(cls, value: Any) -> Any:
+        # The spec says strings; a tenant that sends objects still has blocked
+        # products, so name them rather than let the basket look valid.
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            return value
+        return [_name_of(item) for item in value]
+
+    @field_validator("validationErrors", mode="before")
+    @classmethod
+    def _problems(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            return value
+        return [{"message": item} if isinstance(item, str) else item for item in value]
 
     @property
     def is_empty(self) -> bool:
@@ -299,8 +347,8 @@ class Invalid(ResponseModel):
 class Checkout(Order):
     """Validate's ``checkout``: the current basket state."""
 
-    id: str | None = None
-    expiresAt: str | None = None
+    id: Text = None
+    expiresAt: Text = None
 
 
 class ValidateResponse(ResponseModel):
@@ -321,26 +369,26 @@ class ValidateResponse(ResponseModel):
 class ErrorBody(ResponseModel):
     """The ``{message}`` body of 401 and 502 replies."""
 
-    message: str | None = None
+    message: Text = None
 
 
 class TokenReply(ResponseModel):
     access_token: NonEmptyStr
     token_type: str | None = "Bearer"  # noqa: S105 - a scheme name, not a secret
-    expires_in: int | float | None = None
+    expires_in: Number = None
 
 
 # --------------------------------------------------------------------------- catalogue
 
 
 class CataloguePrice(ResponseModel):
-    name: str | None = None
-    label: str | None = None
+    name: Text = None
+    label: Text = None
     value: Amount = None
-    currencyCode: str | None = None
-    type: str | None = None
-    repeat_interval: int | str | None = None
-    repeat_interval_type: str | None = None
+    currencyCode: Text = None
+    type: Text = None
+    repeat_interval: Annotated[int | str | None, Soft] = None
+    repeat_interval_type: Text = None
 
     @property
     def amount(self) -> Decimal | None:
@@ -348,10 +396,10 @@ class CataloguePrice(ResponseModel):
 
 
 class QuantityOptions(ResponseModel):
-    quantity: int | None = None
-    minimum_quantity: int | None = None
-    maximum_quantity: int | None = None
-    increment: int | None = None
+    quantity: Annotated[int | None, Soft] = None
+    minimum_quantity: Annotated[int | None, Soft] = None
+    maximum_quantity: Annotated[int | None, Soft] = None
+    increment: Annotated[int | None, Soft] = None
 
     def problem_with(self, quantity: int) -> str | None:
         """Why the offer refuses this quantity, or None if it accepts it."""
@@ -367,53 +415,41 @@ class QuantityOptions(ResponseModel):
 
 
 class CatalogueLink(ResponseModel):
-    id: str | None = None
-    path: str | None = None
-    label: str | None = None
+    id: Text = None
+    path: Text = None
+    label: Text = None
 
 
 class CrossSellAddOns(ResponseModel):
-    item_type: str | None = None
-    items: list[CatalogueLink] = Field(default_factory=list)
+    item_type: Text = None
+    items: Annotated[list[CatalogueLink], SoftList] = Field(default_factory=list)
 
 
 class OfferAttributes(ResponseModel):
-    price__limio: list[CataloguePrice] = Field(default_factory=list)
-    allowed_countries__limio: list[str] = Field(default_factory=list)
-    term__limio: str | None = None
-    label__limio: str | None = None
-    group__limio: str | None = None
-    payment_types__limio: list[str] = Field(default_factory=list)
-    default_quantity_options__limio: QuantityOptions | None = None
-    cross_sell_addons__limio: CrossSellAddOns | None = None
-    upgrade_offers__limio: list[CatalogueLink] = Field(default_factory=list)
-    downgrade_offers__limio: list[CatalogueLink] = Field(default_factory=list)
-
-    @field_validator(
-        "price__limio",
-        "allowed_countries__limio",
-        "payment_types__limio",
-        "upgrade_offers__limio",
-        "downgrade_offers__limio",
-        mode="before",
-    )
-    @classmethod
-    def _null_list(cls, value: Any) -> Any:
-        return [] if value is None else value
+    price__limio: Annotated[list[CataloguePrice], SoftList] = Field(default_factory=list)
+    allowed_countries__limio: Annotated[list[str], SoftList] = Field(default_factory=list)
+    term__limio: Text = None
+    label__limio: Text = None
+    group__limio: Text = None
+    payment_types__limio: Annotated[list[str], SoftList] = Field(default_factory=list)
+    default_quantity_options__limio: Annotated[QuantityOptions | None, Soft] = None
+    cross_sell_addons__limio: Annotated[CrossSellAddOns | None, Soft] = None
+    upgrade_offers__limio: Annotated[list[CatalogueLink], SoftList] = Field(default_factory=list)
+    downgrade_offers__limio: Annotated[list[CatalogueLink], SoftList] = Field(default_factory=list)
 
 
 class ProductAttributes(ResponseModel):
-    display_name__limio: str | None = None
-    product_code__limio: str | None = None
+    display_name__limio: Text = None
+    product_code__limio: Text = None
 
 
 class CatalogueProduct(ResponseModel):
-    path: str | None = None
-    attributes: ProductAttributes | None = None
+    path: Text = None
+    attributes: Annotated[ProductAttributes | None, Soft] = None
 
 
 class OfferData(ResponseModel):
-    products: list[CatalogueProduct] = Field(default_factory=list)
+    products: Annotated[list[CatalogueProduct], SoftList] = Field(default_factory=list)
     attributes: OfferAttributes = Field(default_factory=OfferAttributes)
 
 
@@ -421,11 +457,11 @@ class CatalogueOffer(ResponseModel):
     """One item of ``GET /offers/v2``: an offer or an add-on."""
 
     id: str
-    version: str | None = None
-    name: str | None = None
-    path: str | None = None
-    record_type: str | None = None
-    tags: list[str] = Field(default_factory=list)
+    version: Text = None
+    name: Text = None
+    path: Text = None
+    record_type: Text = None
+    tags: Annotated[list[str], SoftList] = Field(default_factory=list)
     data: OfferData = Field(default_factory=OfferData)
 
     @property
@@ -456,19 +492,19 @@ class CatalogueOffer(ResponseModel):
 
 
 class CatalogueHeader(ResponseModel):
-    commitId: str | None = None
+    commitId: Text = None
 
 
 class QueryMore(ResponseModel):
     from_: int | str | None = Field(default=None, alias="from")
-    alias: str | None = None
+    alias: Text = None
 
 
 class OffersPage(ResponseModel):
-    hits: int | None = None
-    header: CatalogueHeader | None = None
+    hits: Annotated[int | None, Soft] = None
+    header: Annotated[CatalogueHeader | None, Soft] = None
     items: list[CatalogueOffer] = Field(default_factory=list)
-    queryMore: QueryMore | None = None
+    queryMore: Annotated[QueryMore | None, Soft] = None
 
 
 # --------------------------------------------------------------------------- messages
