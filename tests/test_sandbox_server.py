@@ -116,6 +116,7 @@ def test_a_file_database_survives_a_restart(tmp_path):
         ).json()["access_token"]
         created = initiate(first, minted, "Digital Monthly", "Puzzles & Crosswords").json()
     assert db_path.exists()
+    assert db_path.stat().st_mode & 0o777 == 0o600  # it holds client secrets
 
     with SandboxServer(db_path=db_path) as second:
         same = second.orgs[0]

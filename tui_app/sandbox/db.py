@@ -9,6 +9,7 @@ other, each exactly once.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -113,6 +114,9 @@ class Database:
         try:
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                # The file holds the signing key and client secrets: owner only.
+                os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+                os.chmod(path, 0o600)
             self._conn = sqlite3.connect(
                 ":memory:" if path is None else str(path),
                 check_same_thread=False,
