@@ -1,120 +1,279 @@
-"""The Textual app. For now a single status screen: it paints at once, then
-starts the embedded sandbox (or connects the chosen profile) in the
-background and reads the catalogue, showing each step as it happens."""
+"""The Textual app: four screens over one workspace.
+
+The first screen paints at once; the embedded sandbox starts afterwards in a
+thread, then the active profile connects and the catalogue loads in a worker.
+Nothing slow runs before the first paint, and nothing blocks on the network.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Iterable
 
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.widgets import Footer, Header, Static
+from textual.reactive import reactive
+from textual.screen import Screen
 
-from tui_app.services.client import CheckoutClient
-from tui_app.services.connection import (
-    EmbeddedSandbox,
-    ProfileNotUsable,
-    build_client,
-)
+from tui_app.screens.basket import BasketScreen
+from tui_app.screens.modals import HelpScreen, ResumeScreen
+from tui_app.screens.offers import OffersScreen
+from tui_app.screens.profiles import ProfilesScreen
+from tui_app.screens.validation import ValidationScreen
+from tui_app.services.connection import SANDBOX_PROFILE_NAME, EmbeddedSandbox, ProfileNotUsable
 from tui_app.services.errors import ApiError
-from tui_app.services.exchange import ExchangeLog
+from tui_app.services.files import StoreError
 from tui_app.services.paths import AppPaths
 from tui_app.services.profiles import ProfileStore
-from tui_app.services.session import SessionStore
+from tui_app.services.session import BasketRecord, SessionStore
+from tui_app.services.settings import DEFAULT_THEME, Settings, load_settings, save_theme
+from tui_app.services.workspace import Workspace
+from tui_app.themes import load_themes
 
 SandboxStarter = Callable[[], EmbeddedSandbox]
+
+SCREEN_TITLES = {
+    "profiles": "Profiles",
+    "offers": "Offers",
+    "basket": "Basket",
+    "validation": "Validation",
+}
 
 
 class BasketBuilderApp(App[None]):
     TITLE = "basket-builder"
-    CSS = """
-    #status { padding: 1 2; }
-    #badge { dock: top; height: 1; padding: 0 2; background: $warning; color: $text; }
-    """
-    BINDINGS = [Binding("q", "quit", "Quit", id="app.quit")]
+    MODES = {
+        "profiles": ProfilesScreen,
+        "offers": OffersScreen,
+        "basket": BasketScreen,
+        "validation": ValidationScreen,
+    }
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("f2", "go('profiles')", "Profiles", id="app.profiles"),
+        Binding("f3", "go('offers')", "Offers", id="app.offers"),
+        Binding("f4", "go('basket')", "Basket", id="app.basket"),
+        Binding("f5", "go('validation')", "Validation", id="app.validation"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    busy: reactive[str] = reactive("")
+    """What the running API call is doing ("Validating"), or "" when idle."""
+    context_version: reactive[int] = reactive(0)
+    """Bumped whenever the workspace changes, so every view can redraw."""
 
     def __init__(
         self,
         *,
         paths: AppPaths,
-        profiles: ProfileStore,
-        session: SessionStore,
+        workspace: Workspace,
+        settings: Settings | None = None,
         profile_name: str | None = None,
         start_sandbox: SandboxStarter | None = None,
         notices: list[str] | None = None,
+        first_screen: str = "offers",
     ) -> None:
         super().__init__()
         self.paths = paths
-        self.profiles = profiles
-        self.session = session
+        self.workspace = workspace
+        self.settings = settings or Settings()
         self.profile_name = profile_name
         self.start_sandbox = start_sandbox
-        self.notices = notices or []
-        self.log_book = ExchangeLog(keep_raw=True)
-        self.sandbox: EmbeddedSandbox | None = None
-        self.client: CheckoutClient | None = None
+        self.notices = list(notices or [])
+        self.first_screen = first_screen
+        self.sandbox_pending = start_sandbox is not None
+        self._theme_ready = False
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        if self.profile_name is None:
-            yield Static("SANDBOX — embedded, no credentials needed", id="badge")
-        with Vertical():
-            yield Static("Starting…", id="status")
-        yield Footer()
+    # ------------------------------------------------------------- start-up
 
     def on_mount(self) -> None:
-        for notice in self.notices:
-            self.notify(notice, severity="warning", timeout=10)
-        self.connect()
+        self._install_themes()
+        if self.settings.keys:
+            self.set_keymap(self.settings.keys)
+        self.switch_mode(self.first_screen)
+        self.flush_warnings()
+        self.start_up()
 
-    def _say(self, text: str) -> None:
-        self.query_one("#status", Static).update(text)
+    def _install_themes(self) -> None:
+        loaded = load_themes(self.paths.themes_dir)
+        self.notices.extend(loaded.warnings)
+        for theme in loaded.themes.values():
+            self.register_theme(theme)
+        wanted = self.settings.theme
+        if wanted not in self.available_themes:
+            self.notices.append(f"theme {wanted!r} is not available; using {DEFAULT_THEME}")
+            wanted = DEFAULT_THEME
+        self.theme = wanted
+        self._theme_ready = True
 
-    @work(exclusive=True, group="connect")
-    async def connect(self) -> None:
+    def watch_theme(self, theme: str) -> None:
+        if not self._theme_ready or theme == self.settings.theme:
+            return
+        self.settings.theme = theme
         try:
-            if self.profile_name is None:
-                if self.start_sandbox is None:
-                    self._say("No sandbox available and no profile chosen.")
-                    return
-                self._say("Starting the embedded sandbox…")
-                self.sandbox = await self._start_sandbox_in_thread()
-                profile, secrets = self.sandbox.profile()
-            else:
-                profile = self.profiles.get(self.profile_name)
-                if profile is None:
-                    self._say(f"No profile named {self.profile_name!r}.")
-                    return
-                secrets = self.profiles.secrets_for(profile.name)
-            self.client = build_client(profile, secrets, log=self.log_book)
-            self._say(f"Connecting to {profile.name} ({self.client.endpoint.api_base})…")
-            offers = await self.client.all_offers()
+            save_theme(self.paths, theme)
+        except StoreError as exc:
+            self.notify(f"The theme could not be remembered: {exc}", severity="warning")
+
+    @work(group="startup", exit_on_error=False)
+    async def start_up(self) -> None:
+        if self.start_sandbox is not None:
+            try:
+                # In a thread: uvicorn's start-up must not hold up the UI.
+                self.workspace.attach_sandbox(await asyncio.to_thread(self.start_sandbox))
+            except Exception as exc:  # any failure to start is reported, never fatal
+                self.notify(
+                    f"The embedded sandbox could not start: {exc}",
+                    severity="error",
+                    timeout=15,
+                )
+            finally:
+                self.sandbox_pending = False
+        name = self.profile_name or self.workspace.session.state.active_profile
+        if not name or (name == SANDBOX_PROFILE_NAME and self.workspace.sandbox is None):
+            name = SANDBOX_PROFILE_NAME
+        await self.connect(name)
+
+    async def connect(self, name: str) -> bool:
+        """Make ``name`` the active profile, load its catalogue, offer to resume."""
+        try:
+            await self.workspace.activate(name)
         except ProfileNotUsable as exc:
-            self._say(f"This profile cannot be used yet: {exc}")
-            return
+            self.notify(str(exc), title="Profile not usable", severity="error", timeout=10)
+            if name != SANDBOX_PROFILE_NAME and self.workspace.sandbox is not None:
+                return await self.connect(SANDBOX_PROFILE_NAME)
+            self.context_changed()
+            return False
+        self.context_changed()
+        self.busy = "Loading the catalogue"
+        try:
+            await self.workspace.load_catalogue()
         except ApiError as exc:
-            self._say(f"{exc.summary}")
-            return
-        except Exception as exc:  # the sandbox failed to start: say so, don't crash
-            self._say(f"Could not start: {exc}")
-            return
-        names = ", ".join(offer.display_name for offer in offers[:5])
-        self._say(
-            f"Connected to {profile.name} at {self.client.endpoint.api_base}\n"
-            f"{len(offers)} offers in the catalogue: {names}…\n\n"
-            "The basket screens arrive in the next release. Press q to quit."
-        )
+            self.notify(exc.summary, title="Catalogue not loaded", severity="error", timeout=10)
+        finally:
+            self.busy = ""
+            self.context_changed()
+        self.offer_resume()
+        return True
 
-    async def _start_sandbox_in_thread(self) -> EmbeddedSandbox:
-        import asyncio
+    def offer_resume(self) -> None:
+        current = self.workspace.resumable()
+        recent = self.workspace.recent()
+        if current is None:
+            return
+        self.push_screen(ResumeScreen(current, recent), self._resume_chosen)
 
-        assert self.start_sandbox is not None
-        return await asyncio.to_thread(self.start_sandbox)
+    def _resume_chosen(self, record: BasketRecord | None) -> None:
+        if record is None:
+            self.workspace.forget_basket()
+            self.context_changed()
+            return
+        self.resume(record)
+
+    def resume(self, record: BasketRecord) -> None:
+        try:
+            self.workspace.resume(record)
+        except ApiError as exc:
+            self.notify(exc.summary, severity="error")
+            return
+        self.context_changed()
+        self.switch_mode("basket")
+
+    # ------------------------------------------------------------- shared state
+
+    def context_changed(self) -> None:
+        self.context_version += 1
+
+    def flush_warnings(self) -> None:
+        for message in self.notices + self.workspace.take_warnings():
+            self.notify(message, title="Heads up", severity="warning", timeout=12)
+        self.notices = []
+
+    # ------------------------------------------------------------- actions
+
+    def action_go(self, mode: str) -> None:
+        self.switch_mode(mode)
+
+    def action_help(self) -> None:
+        screen = self.screen
+        seen: set[str] = set()
+        rows: list[tuple[str, str, str]] = []
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or (binding.action in seen and not binding.id):
+                continue
+            seen.add(binding.action)
+            rows.append((self.get_key_display(binding), binding.description, binding.id or ""))
+        title = SCREEN_TITLES.get(self.current_mode, type(screen).__name__)
+        text = getattr(screen, "HELP", "") or "Keys that work here:"
+        self.push_screen(HelpScreen(title, text, rows))
+
+    def action_copy(self, text: str, what: str) -> None:
+        self.copy_to_clipboard(text)
+        self.notify(f"Copied {what}: {text}", timeout=4)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for mode, title in SCREEN_TITLES.items():
+            yield SystemCommand(f"Go to {title}", f"Show the {title} screen", lambda m=mode:
+                                self.switch_mode(m))
+        basket = self.workspace.basket
+        if basket is not None:
+            yield SystemCommand(
+                "Copy basket id",
+                basket.basket_id,
+                lambda: self.action_copy(basket.basket_id, "the basket id"),
+            )
+            yield SystemCommand(
+                "Start a new basket", "Forget the current basket (it stays in Recent)",
+                self._new_basket,
+            )
+        if self.workspace.recent():
+            yield SystemCommand(
+                "Recent baskets…", "Reopen a basket from an earlier session", self._show_recent
+            )
+        extra = getattr(screen, "palette_commands", None)
+        if callable(extra):
+            yield from extra()
+
+    def _new_basket(self) -> None:
+        self.workspace.forget_basket()
+        self.context_changed()
+        self.switch_mode("offers")
+
+    def _show_recent(self) -> None:
+        self.push_screen(ResumeScreen(None, self.workspace.recent()), self._recent_chosen)
+
+    def _recent_chosen(self, record: BasketRecord | None) -> None:
+        if record is not None:
+            self.resume(record)
 
     async def on_unmount(self) -> None:
-        if self.client is not None:
-            await self.client.aclose()
-        if self.sandbox is not None:
-            self.sandbox.stop()
+        await self.workspace.aclose()
+        if self.workspace.sandbox is not None:
+            await asyncio.to_thread(self.workspace.sandbox.stop)
+
+
+def make_app(
+    paths: AppPaths,
+    *,
+    start_sandbox: SandboxStarter | None,
+    profile_name: str | None = None,
+    first_screen: str = "offers",
+    workspace_factory: Callable[[ProfileStore, SessionStore], Workspace] = Workspace,
+) -> BasketBuilderApp:
+    """Build the app from a config location; tests use this with a sandbox
+    of their own. Store problems become notices, never exceptions."""
+    profiles, session = ProfileStore(paths), SessionStore(paths)
+    notices = profiles.load() + session.load()
+    settings, setting_warnings = load_settings(paths)
+    return BasketBuilderApp(
+        paths=paths,
+        workspace=workspace_factory(profiles, session),
+        settings=settings,
+        profile_name=profile_name,
+        start_sandbox=start_sandbox,
+        notices=notices + setting_warnings,
+        first_screen=first_screen,
+    )

@@ -129,8 +129,6 @@ def _start_embedded_sandbox(db_path: Path):
 def _run_tui(args: argparse.Namespace) -> int:
     from tui_app.services.files import StoreError
     from tui_app.services.paths import AppPaths
-    from tui_app.services.profiles import ProfileStore
-    from tui_app.services.session import SessionStore
 
     paths = AppPaths.resolve(args.config_dir)
     try:
@@ -138,25 +136,26 @@ def _run_tui(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"basket-builder: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    profiles, session = ProfileStore(paths), SessionStore(paths)
-    notices = profiles.load() + session.load()
-    if args.profile is not None and profiles.get(args.profile) is None:
-        known = ", ".join(p.name for p in profiles.profiles()) or "none yet"
-        print(
-            f"basket-builder: no profile named {args.profile!r} (profiles: {known})",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+    from tui_app.services.connection import SANDBOX_PROFILE_NAME
+    from tui_app.services.profiles import ProfileStore
 
-    from tui_app.app import BasketBuilderApp
+    if args.profile not in (None, SANDBOX_PROFILE_NAME):
+        profiles = ProfileStore(paths)
+        profiles.load()
+        if profiles.get(args.profile) is None:
+            known = ", ".join(p.name for p in profiles.profiles()) or "none yet"
+            print(
+                f"basket-builder: no profile named {args.profile!r} (profiles: {known})",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
 
-    app = BasketBuilderApp(
-        paths=paths,
-        profiles=profiles,
-        session=session,
-        profile_name=args.profile,
+    from tui_app.app import make_app
+
+    app = make_app(
+        paths,
         start_sandbox=_start_embedded_sandbox(paths.sandbox_db),
-        notices=notices,
+        profile_name=args.profile,
     )
     app.run()
     return EXIT_OK

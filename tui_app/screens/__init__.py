@@ -1,0 +1,1 @@
+"""One screen per module; `base.AppScreen` holds what they share."""

@@ -1,0 +1,83 @@
+"""What every main screen shares: the context bar, the error panel, the
+footer, F1 help text, and one way to call the API without blocking the UI."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from tui_app.services.connection import ProfileNotUsable
+from tui_app.services.errors import ApiError
+from tui_app.widgets.context_bar import ContextBar
+from tui_app.widgets.error_panel import ErrorPanel
+
+if TYPE_CHECKING:
+    from tui_app.app import BasketBuilderApp
+    from tui_app.services.workspace import Workspace
+
+T = TypeVar("T")
+
+
+class AppScreen(Screen[None]):
+    """Subclasses implement ``compose_body`` and set ``HELP``."""
+
+    HELP: ClassVar[str] = ""
+
+    @property
+    def bb(self) -> BasketBuilderApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.bb.workspace
+
+    def compose(self) -> ComposeResult:
+        yield ContextBar()
+        yield from self.compose_body()
+        yield ErrorPanel()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    @property
+    def error_panel(self) -> ErrorPanel:
+        return self.query_one(ErrorPanel)
+
+    def call_api(
+        self,
+        label: str,
+        call: Callable[[], Awaitable[T]],
+        on_done: Callable[[T], Any] | None = None,
+        on_error: Callable[[Exception], Any] | None = None,
+    ) -> bool:
+        """Run ``call`` in a worker with a visible busy state. One call at a
+        time: a second press while one is under way sends nothing."""
+        if self.bb.busy:
+            self.notify(f"Still {self.bb.busy.lower()} — wait for the reply.", timeout=3)
+            return False
+        self.bb.busy = label
+
+        async def run() -> None:
+            try:
+                result = await call()
+            except (ApiError, ProfileNotUsable) as exc:
+                self.error_panel.show_error(exc)
+                if on_error is not None:
+                    on_error(exc)
+            else:
+                self.error_panel.clear()
+                if on_done is not None:
+                    on_done(result)
+            finally:
+                self.bb.busy = ""
+                self.bb.context_changed()
+                self.bb.flush_warnings()
+
+        self.run_worker(run(), group="api", exit_on_error=False)
+        return True

@@ -1,0 +1,15 @@
+"""Basket screen (being built)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from tui_app.screens.base import AppScreen
+
+
+class BasketScreen(AppScreen):
+    HELP = "Basket."
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Basket", id="body")

@@ -1,0 +1,139 @@
+"""Small dialogs: confirm, help, resume."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui_app.formatting import plural
+from tui_app.services.session import BasketRecord
+
+MODAL_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 72; max-width: 95%; height: auto; max-height: 90%;
+    border: thick $primary; background: $surface; padding: 1 2;
+}}
+{name} .title {{ text-style: bold; margin-bottom: 1; }}
+{name} Horizontal {{ height: auto; margin-top: 1; align-horizontal: right; }}
+{name} Button {{ margin-left: 1; }}
+"""
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    DEFAULT_CSS = MODAL_CSS.format(name="ConfirmScreen")
+    BINDINGS = [
+        Binding("escape", "dismiss(False)", "Cancel", id="confirm.cancel"),
+        Binding("y", "dismiss(True)", "Yes", id="confirm.yes"),
+    ]
+
+    def __init__(self, title: str, body: str, confirm_label: str = "Yes") -> None:
+        super().__init__()
+        self.title_text, self.body, self.confirm_label = title, body, confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            yield Static(self.body)
+            with Horizontal():
+                yield Button("Cancel (Esc)", id="no")
+                yield Button(f"{self.confirm_label} (y)", id="yes", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class HelpScreen(ModalScreen[None]):
+    """F1: what this screen is for and every key that works here."""
+
+    DEFAULT_CSS = MODAL_CSS.format(name="HelpScreen") + """
+    HelpScreen > Vertical { width: 90; }
+    HelpScreen VerticalScroll { height: auto; max-height: 30; }
+    """
+    BINDINGS = [
+        Binding("escape,f1,q", "dismiss", "Close", id="help.close"),
+    ]
+
+    def __init__(self, title: str, text: str, bindings: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.title_text, self.text, self.bindings = title, text, bindings
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, show_header=True, header_style="bold", expand=True)
+        table.add_column("Key", no_wrap=True)
+        table.add_column("Action")
+        table.add_column("Binding id (rebind in settings.toml)", style="dim")
+        for key, description, binding_id in self.bindings:
+            table.add_row(key, description, binding_id)
+        with Vertical():
+            yield Label(f"Help — {self.title_text}", classes="title")
+            with VerticalScroll():
+                yield Static(Text(self.text.strip()))
+                yield Static(table)
+            with Horizontal():
+                yield Button("Close (Esc)", id="close", variant="primary")
+
+    def on_button_pressed(self) -> None:
+        self.dismiss()
+
+
+class ResumeScreen(ModalScreen[BasketRecord | None]):
+    """Offered at start: carry on with the basket of the last session, or
+    reopen a recent one. Dismisses with the chosen record, or None."""
+
+    DEFAULT_CSS = MODAL_CSS.format(name="ResumeScreen") + """
+    ResumeScreen OptionList { height: auto; max-height: 12; }
+    """
+    BINDINGS = [Binding("escape", "dismiss(None)", "New basket", id="resume.new")]
+
+    def __init__(self, current: BasketRecord | None, recent: list[BasketRecord]) -> None:
+        super().__init__()
+        self.records = [r for r in ([current] if current else []) + recent if r is not None]
+        seen: set[tuple[str, str]] = set()
+        self.records = [r for r in self.records if not (r.key in seen or seen.add(r.key))]
+        self.has_current = current is not None
+
+    def compose(self) -> ComposeResult:
+        options = [Option(self._describe(r, i == 0 and self.has_current), id=str(i))
+                   for i, r in enumerate(self.records)]
+        with Vertical():
+            yield Label(
+                "Resume the basket you were on?" if self.has_current else "Recent baskets",
+                classes="title",
+            )
+            yield OptionList(*options)
+            with Horizontal():
+                yield Button("Start a new basket (Esc)", id="new")
+                yield Button("Open selected", id="open", variant="primary")
+
+    @staticmethod
+    def _describe(record: BasketRecord, current: bool) -> Text:
+        items = len((record.order or {}).get("orderItems") or [])
+        when = record.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        text = Text()
+        text.append("▶ last session  " if current else "  ")
+        text.append(record.basket_id, style="bold")
+        text.append(f"\n    {plural(items, 'item')} · {record.country or '?'} · {when}")
+        return text
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).highlighted = 0
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.records[int(event.option.id or 0)])
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "open":
+            index = self.query_one(OptionList).highlighted
+            self.dismiss(self.records[index] if index is not None else None)
+        else:
+            self.dismiss(None)

@@ -1,0 +1,15 @@
+"""Validation screen (being built)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from tui_app.screens.base import AppScreen
+
+
+class ValidationScreen(AppScreen):
+    HELP = "Validation."
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Validation", id="body")

@@ -1,0 +1,356 @@
+"""The working state of one user session, without any UI.
+
+A workspace knows which profile is active and holds its client, the
+catalogue, the current basket as the server last confirmed it, the actions
+staged for the next update, and the exchange log. Every change to the basket
+is saved to the session at once, so quitting at any point loses nothing.
+The TUI drives a workspace; a script (or a scenario replay) can too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pydantic import ValidationError
+
+from tui_app.services import errors
+from tui_app.services.client import CheckoutClient, Result
+from tui_app.services.connection import (
+    SANDBOX_PROFILE_NAME,
+    EmbeddedSandbox,
+    ProfileNotUsable,
+    build_client,
+    endpoint_identity,
+)
+from tui_app.services.cookies import BasketCookies
+from tui_app.services.exchange import ExchangeLog
+from tui_app.services.files import StoreError
+from tui_app.services.models import (
+    BasketItem,
+    CatalogueOffer,
+    InitiateCheckout,
+    InitiateResponse,
+    Order,
+    OrderAction,
+    UpdateResponse,
+    ValidateResponse,
+)
+from tui_app.services.profiles import AuthKind, Profile, ProfileStore, Secrets
+from tui_app.services.session import BasketRecord, SessionStore
+from tui_app.services.tokens import decode_unverified
+
+
+def new_external_id() -> str:
+    """A fresh, unmistakable order reference."""
+    return f"bb-{uuid.uuid4()}"
+
+
+@dataclass
+class Basket:
+    """A basket as the server last confirmed it."""
+
+    basket_id: str
+    order: Order
+    external_id: str | None = None
+    country: str | None = None
+    assisted_link: str | None = None
+    expires_at: str | None = None
+    validation: ValidateResponse | None = None
+
+    @property
+    def items(self) -> list[BasketItem]:
+        return self.order.orderItems
+
+    def item(self, item_id: str) -> BasketItem | None:
+        return next((item for item in self.items if item.id == item_id), None)
+
+
+@dataclass(frozen=True)
+class ConnectionReport:
+    ok: bool
+    message: str
+    organisation: str | None = None
+    expires_at: datetime | None = None
+    offers: int | None = None
+
+
+@dataclass(frozen=True)
+class BlockedProduct:
+    """A blocked product of a validation, named as a person would name it."""
+
+    key: str  # as the server sent it
+    name: str
+    item_ids: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+class NoBasket(errors.ApiError):
+    title = "No basket"
+    hint = "initiate a basket first (or resume one)"
+
+
+class NotConnected(errors.ApiError):
+    title = "Not connected"
+    hint = "choose a profile that can connect"
+
+
+class Workspace:
+    def __init__(
+        self,
+        profiles: ProfileStore,
+        session: SessionStore,
+        *,
+        log: ExchangeLog | None = None,
+        client_factory: Callable[..., CheckoutClient] = build_client,
+    ) -> None:
+        self.profiles = profiles
+        self.session = session
+        self.log = log if log is not None else ExchangeLog(keep_raw=True)
+        self.client_factory = client_factory
+        self.sandbox: EmbeddedSandbox | None = None
+        self.profile: Profile | None = None
+        self.client: CheckoutClient | None = None
+        self.cookies = BasketCookies()
+        self.offers: list[CatalogueOffer] = []
+        self.basket: Basket | None = None
+        self.staged: list[OrderAction] = []
+        self.warnings: list[str] = []
+        self._busy = asyncio.Lock()
+
+    # ------------------------------------------------------------- profiles
+
+    def attach_sandbox(self, sandbox: EmbeddedSandbox) -> None:
+        self.sandbox = sandbox
+
+    def profile_names(self) -> list[str]:
+        return [SANDBOX_PROFILE_NAME] + [p.name for p in self.profiles.profiles()]
+
+    def resolve(self, name: str) -> tuple[Profile, Secrets]:
+        if name == SANDBOX_PROFILE_NAME:
+            if self.sandbox is None:
+                raise ProfileNotUsable("the embedded sandbox is still starting")
+            return self.sandbox.profile()
+        profile = self.profiles.get(name)
+        if profile is None:
+            raise ProfileNotUsable(f"there is no profile named {name!r}")
+        return profile, self.profiles.secrets_for(name)
+
+    @property
+    def endpoint_id(self) -> str | None:
+        return endpoint_identity(self.profile) if self.profile else None
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.profile is not None and self.profile.name == SANDBOX_PROFILE_NAME
+
+    async def activate(self, name: str) -> None:
+        """Switch to a profile: a new client, its catalogue to be reloaded, and
+        no basket until one is resumed or initiated (baskets never cross servers)."""
+        profile, secrets = self.resolve(name)
+        client = self.client_factory(profile, secrets, log=self.log, cookies=self.cookies)
+        if self.client is not None:
+            await self.client.aclose()
+        self.profile, self.client = profile, client
+        self.offers = []
+        self.basket = None
+        self.staged = []
+        self.session.set_active_profile(name)
+        self.save()
+
+    async def test_connection(self, profile: Profile, secrets: Secrets) -> ConnectionReport:
+        """Mint a token (client credentials) and read one page of offers."""
+        try:
+            client = self.client_factory(profile, secrets, log=self.log)
+        except (ProfileNotUsable, ValueError) as exc:
+            return ConnectionReport(False, str(exc))
+        try:
+            async with client:
+                token = await client.mint_token() if profile.auth == AuthKind.CLIENT_CREDENTIALS \
+                    else client.auth.current
+                page = (await client.list_offers(page_size=1)).data
+        except errors.ApiError as exc:
+            return ConnectionReport(False, exc.summary)
+        info = decode_unverified(token.value) if token else None
+        return ConnectionReport(
+            True,
+            "reachable",
+            organisation=info.organisation if info else None,
+            expires_at=info.expires_at if info else None,
+            offers=page.hits if page.hits is not None else len(page.items),
+        )
+
+    # ------------------------------------------------------------- catalogue
+
+    def _client(self) -> CheckoutClient:
+        if self.client is None:
+            raise NotConnected("no profile is active")
+        return self.client
+
+    async def load_catalogue(self) -> list[CatalogueOffer]:
+        self.offers = await self._client().all_offers()
+        return self.offers
+
+    def offer(self, offer_id: str | None) -> CatalogueOffer | None:
+        return next((o for o in self.offers if o.id == offer_id), None)
+
+    def offer_name(self, offer_id: str | None) -> str:
+        offer = self.offer(offer_id)
+        return offer.display_name if offer else (offer_id or "?")
+
+    # ------------------------------------------------------------- basket
+
+    def _need_basket(self) -> Basket:
+        if self.basket is None:
+            raise NoBasket("there is no current basket")
+        return self.basket
+
+    async def initiate(self, body: InitiateCheckout) -> Result[InitiateResponse]:
+        async with self._busy:
+            result = await self._client().initiate(body)
+        data = result.data
+        self.basket = Basket(
+            basket_id=data.id,
+            order=data.order,
+            external_id=body.order.external_id,
+            country=body.order.country,
+            assisted_link=data.assistedCheckoutLink,
+            expires_at=data.expiresAt,
+        )
+        self.staged = []
+        self.remember()
+        return result
+
+    async def update(self, actions: list[OrderAction]) -> Result[UpdateResponse]:
+        basket = self._need_basket()
+        async with self._busy:
+            result = await self._client().update(basket.basket_id, actions)
+        basket.order = result.data.order
+        basket.validation = None  # the basket changed: the old verdict no longer holds
+        self.remember()
+        return result
+
+    def stage(self, action: OrderAction) -> None:
+        self.staged.append(action)
+
+    def unstage(self, index: int) -> None:
+        del self.staged[index]
+
+    async def send_staged(self) -> Result[UpdateResponse]:
+        if not self.staged:
+            raise errors.RequestInvalid(["nothing is staged"])
+        result = await self.update(list(self.staged))
+        self.staged = []
+        return result
+
+    async def validate(self) -> Result[ValidateResponse]:
+        basket = self._need_basket()
+        async with self._busy:
+            result = await self._client().validate(basket.basket_id)
+        basket.validation = result.data
+        basket.order = result.data.checkout  # validate also reports the current state
+        self.remember()
+        return result
+
+    def blocked_products(self) -> list[BlockedProduct]:
+        """The last validation's blocked products, by offer name, with the items
+        they hit and the reasons the server gave."""
+        basket = self._need_basket()
+        verdict = basket.validation
+        if verdict is None:
+            return []
+        found = []
+        for key in verdict.invalid.blockedProducts:
+            items = [
+                item
+                for item in basket.items
+                if key in (item.id, item.offer and item.offer.id, item.offer and item.offer.path)
+            ]
+            name = next((i.offer.name for i in items if i.offer and i.offer.name), None)
+            reasons = [
+                p.message
+                for p in verdict.invalid.validationErrors
+                if p.message and (p.offerId == key or p.orderItemId in {i.id for i in items})
+            ]
+            found.append(
+                BlockedProduct(
+                    key=key,
+                    name=name or self.offer_name(key),
+                    item_ids=[i.id for i in items if i.id],
+                    reasons=reasons,
+                )
+            )
+        return found
+
+    # ------------------------------------------------------------- session
+
+    def remember(self) -> None:
+        basket, profile = self.basket, self.profile
+        if basket is None or profile is None:
+            return
+        record = BasketRecord(
+            profile=profile.name,
+            endpoint=endpoint_identity(profile),
+            basket_id=basket.basket_id,
+            external_id=basket.external_id,
+            country=basket.country,
+            cookies=self.cookies.get(basket.basket_id),
+            order=basket.order.model_dump(mode="json", exclude_none=True),
+        )
+        self.session.remember(record)
+        self.save()
+
+    def resumable(self) -> BasketRecord | None:
+        """The basket the last session was on, if it belongs to this server."""
+        current = self.session.state.current
+        if current is None or self.profile is None:
+            return None
+        return current if current.endpoint == self.endpoint_id else None
+
+    def recent(self) -> list[BasketRecord]:
+        return self.session.recent_for(self.endpoint_id) if self.profile else []
+
+    def resume(self, record: BasketRecord) -> Basket:
+        if record.endpoint != self.endpoint_id:
+            raise NotConnected(
+                f"{record.basket_id} lives on {record.endpoint}, not on this profile's server"
+            )
+        try:
+            order = Order.model_validate(record.order or {})
+        except ValidationError:
+            order = Order()
+        self.cookies.set(record.basket_id, record.cookies)
+        self.basket = Basket(
+            basket_id=record.basket_id,
+            order=order,
+            external_id=record.external_id,
+            country=record.country,
+        )
+        self.staged = []
+        self.session.remember(record)
+        self.save()
+        return self.basket
+
+    def forget_basket(self) -> None:
+        self.basket = None
+        self.staged = []
+        self.session.clear_current()
+        self.save()
+
+    def save(self) -> None:
+        """Save the session; a disk that refuses is a warning, never a crash."""
+        try:
+            self.warnings.extend(self.session.save())
+        except StoreError as exc:
+            self.warnings.append(str(exc))
+
+    def take_warnings(self) -> list[str]:
+        taken, self.warnings = self.warnings, []
+        return taken
+
+    async def aclose(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()

@@ -1,0 +1,50 @@
+"""The line at the top of every screen: who we talk to, which basket, and
+whether a call is on its way. Status is always spelled out, never colour only."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tui_app.formatting import money, plural
+
+
+class ContextBar(Static):
+    DEFAULT_CSS = """
+    ContextBar { dock: top; height: 1; padding: 0 1; background: $panel; color: $foreground; }
+    """
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "context_version", self._redraw)
+        self.watch(self.app, "busy", self._redraw)
+
+    def _redraw(self, _value: object = None) -> None:
+        self.update(self.describe())
+
+    def describe(self) -> Text:
+        app = self.app
+        workspace = app.workspace
+        line = Text()
+        if workspace.profile is None:
+            line.append(" CONNECTING ", style="reverse")
+            line.append(" starting the embedded sandbox…" if app.sandbox_pending else " no profile")
+        elif workspace.is_sandbox:
+            line.append(" SANDBOX ", style="bold reverse")
+            line.append(" embedded · no credentials needed")
+        else:
+            line.append(" TENANT ", style="bold reverse")
+            line.append(f" {workspace.profile.name}")
+        basket = workspace.basket
+        if basket is not None:
+            order = basket.order
+            line.append("  │  ")
+            line.append(basket.basket_id, style="bold")
+            if basket.country:
+                line.append(f" · {basket.country}")
+            line.append(f" · {plural(len(order.orderItems), 'item')}")
+            line.append(f" · {money(order.total_amount, order.total_currency)}")
+            if workspace.staged:
+                line.append(f" · {plural(len(workspace.staged), 'staged action')}")
+        if app.busy:
+            line.append(f"  │  ⟳ {app.busy}…", style="bold")
+        return line

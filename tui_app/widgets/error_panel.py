@@ -1,0 +1,40 @@
+"""Where a failure is explained: the server's own words and what to do next.
+Hidden while there is nothing to say."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tui_app.services.errors import ApiError
+
+
+class ErrorPanel(Static):
+    DEFAULT_CSS = """
+    ErrorPanel {
+        display: none; height: auto; max-height: 8; padding: 0 1; margin: 0 1;
+        border: round $error; color: $foreground;
+    }
+    ErrorPanel.shown { display: block; }
+    """
+
+    def show_error(self, error: ApiError | Exception) -> None:
+        text = Text()
+        if isinstance(error, ApiError):
+            text.append(f"✗ {error.title}: ", style="bold")
+            text.append(error.message)
+            if error.hint:
+                text.append(f"\n→ {error.hint}")
+        else:
+            text.append("✗ ", style="bold")
+            text.append(str(error))
+        self.update(text)
+        self.add_class("shown")
+
+    def show_message(self, message: str) -> None:
+        self.update(Text(f"✗ {message}"))
+        self.add_class("shown")
+
+    def clear(self) -> None:
+        self.update("")
+        self.remove_class("shown")
