@@ -199,7 +199,7 @@ class BasketBuilderApp(App[None]):
         screen = self.screen
         seen: set[str] = set()
         rows: list[tuple[str, str, str]] = []
-        for key, active in screen.active_bindings.items():
+        for active in screen.active_bindings.values():
             binding = active.binding
             if not binding.description or (binding.action in seen and not binding.id):
                 continue
