@@ -10,7 +10,6 @@ import uuid
 
 import httpx
 import pytest
-from contract import request_errors, response_errors
 
 from tui_app.services import errors
 from tui_app.services.auth import AccessToken, BearerAuth, ClientCredentialsAuth
@@ -21,6 +20,8 @@ from tui_app.services.exchange import ExchangeLog
 from tui_app.services.models import OrderAction
 from tui_app.services.paths import AppPaths
 from tui_app.services.session import BasketRecord, SessionStore
+
+from contract import request_errors, response_errors
 
 
 def client_for(sandbox, org_index=0, **kwargs) -> CheckoutClient:

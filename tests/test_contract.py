@@ -8,9 +8,10 @@ import uuid
 
 import httpx
 import pytest
-from contract import request_errors, response_errors, validate_path_id_errors
 
 from tui_app.services.models import BASKET_ID_RE
+
+from contract import request_errors, response_errors, validate_path_id_errors
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,4 @@
 import pytest
-from contract import request_errors
 from pydantic import ValidationError
 
 from tui_app.services.models import (
@@ -12,6 +11,8 @@ from tui_app.services.models import (
     check_basket_id,
     describe_validation_error,
 )
+
+from contract import request_errors
 
 GOOD_ORDER = {
     "order": {

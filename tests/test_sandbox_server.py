@@ -208,3 +208,15 @@ def test_the_foreground_server_prints_credentials_and_stops_on_ctrl_c():
     assert process.returncode == 0, err
     assert "Sandbox stopped." in out
     assert "GET /api/offers/v2" in out  # the access log
+
+
+def test_a_seeded_sandbox_gives_the_same_ids_every_run():
+    def first_basket(seed):
+        with SandboxServer(seed=seed) as server:
+            reply = initiate(server, server.orgs[0].demo_token, "Digital Monthly",
+                             external_id="seeded")
+            body = reply.json()
+            return body["id"], body["order"]["orderItems"][0]["id"]
+
+    assert first_basket(7) == first_basket(7)
+    assert first_basket(7) != first_basket(8)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ui import build_app, ready
-
 from tui_app.screens.modals import HelpScreen
 from tui_app.services.connection import SANDBOX_PROFILE_NAME
 from tui_app.widgets.context_bar import ContextBar
+
+from ui import build_app, ready
 
 
 async def test_with_nothing_configured_it_opens_on_the_sandbox(tmp_path, sandbox):
@@ -73,11 +73,11 @@ async def test_keys_can_be_rebound_in_settings(tmp_path, sandbox):
 
 
 async def test_quitting_stops_the_embedded_sandbox(tmp_path):
-    from ui import embedded
-
     from tui_app.app import make_app
     from tui_app.sandbox import SandboxServer
     from tui_app.services.paths import AppPaths
+
+    from ui import embedded
 
     started = []
 

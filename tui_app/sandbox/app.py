@@ -14,10 +14,11 @@ import hashlib
 import html
 import json
 import logging
+import random
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -180,9 +181,22 @@ class Sandbox:
     credentials: Credentials
     catalogue: Catalogue
     clock: Callable[[], float] = time.time
+    # A seeded generator makes basket and item ids repeat from run to run, for
+    # screenshots and scripted demos; None means real random UUIDs.
+    seed: int | None = None
+    _ids: random.Random | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.seed is not None:
+            self._ids = random.Random(self.seed)
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
+
+    def new_uuid(self) -> str:
+        if self._ids is None:
+            return str(uuid.uuid4())
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
     # ---------------------------------------------------------------- auth
 
@@ -291,7 +305,7 @@ class Sandbox:
                 )
                 continue
             items.append(
-                Item(str(uuid.uuid4()), line.offer.id, line.offer.version, kind, line.quantity)
+                Item(self.new_uuid(), line.offer.id, line.offer.version, kind, line.quantity)
             )
         if problems:
             raise ApiError(502, "; ".join(problems))
@@ -307,7 +321,7 @@ class Sandbox:
                 tx.delete_basket(existing.id)
                 existing = None
             basket = Basket(
-                id=existing.id if existing else f"basket-{uuid.uuid4()}",
+                id=existing.id if existing else f"basket-{self.new_uuid()}",
                 org_id=org.id,
                 external_id=order.external_id,
                 country=country,
@@ -374,7 +388,7 @@ class Sandbox:
                     continue
                 quantity = action.quantity or entry.offer.quantity_options.quantity or 1
                 item = Item(
-                    str(uuid.uuid4()),
+                    self.new_uuid(),
                     entry.id,
                     entry.version,
                     entry.offer.item_type.value,

@@ -43,6 +43,7 @@ class SandboxServer:
         access_log: bool = False,
         *,
         clock: Callable[[], float] | None = None,
+        seed: int | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -51,6 +52,7 @@ class SandboxServer:
         self.access_log = access_log
         # Tests move time forward to expire baskets; tokens always use real time.
         self._clock = clock
+        self.seed = seed
         self._socket: socket.socket | None = None
         self._db: Database | None = None
         self._credentials: Credentials | None = None
@@ -132,7 +134,11 @@ class SandboxServer:
 
             self._credentials = Credentials(self._db, self.token_ttl)
             sandbox = Sandbox(
-                self._db, self._credentials, Catalogue.load(), self._clock or time.time
+                self._db,
+                self._credentials,
+                Catalogue.load(),
+                self._clock or time.time,
+                seed=self.seed,
             )
             config = uvicorn.Config(
                 create_app(sandbox),

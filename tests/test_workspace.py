@@ -1,0 +1,171 @@
+"""The workspace: what the app does to the API and the session, without a UI."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui_app.services import errors
+from tui_app.services.connection import SANDBOX_PROFILE_NAME
+from tui_app.services.files import StoreError
+from tui_app.services.models import InitiateCheckout, OrderAction
+from tui_app.services.paths import AppPaths
+from tui_app.services.profiles import AuthKind, Profile, ProfileStore, Secrets
+from tui_app.services.session import SessionStore
+from tui_app.services.workspace import Workspace, new_external_id
+
+from ui import embedded
+
+
+def open_workspace(config_dir, sandbox) -> Workspace:
+    paths = AppPaths.resolve(config_dir)
+    paths.ensure()
+    profiles, session = ProfileStore(paths), SessionStore(paths)
+    profiles.load()
+    session.load()
+    workspace = Workspace(profiles, session)
+    workspace.attach_sandbox(embedded(sandbox))
+    return workspace
+
+
+def named(workspace, *names):
+    by_name = {o.display_name: o for o in workspace.offers}
+    return [by_name[name] for name in names]
+
+
+def order(offers, country="GB", quantities=None):
+    quantities = quantities or [1] * len(offers)
+    return InitiateCheckout.model_validate(
+        {
+            "order": {
+                "orderItems": [
+                    {"offer": {"id": o.id, "version": o.version}, "quantity": q,
+                     "type": o.item_type.value}
+                    for o, q in zip(offers, quantities, strict=True)
+                ],
+                "external_id": new_external_id(),
+                "country": country,
+                "source": "pytest",
+                "order_type": "new",
+            }
+        }
+    )
+
+
+async def test_a_basket_survives_a_restart_and_can_still_be_updated(tmp_path, sandbox):
+    first = open_workspace(tmp_path, sandbox)
+    await first.activate(SANDBOX_PROFILE_NAME)
+    await first.load_catalogue()
+    offers = named(first, "Digital Monthly", "Digital Annual")
+    basket = (await first.initiate(order(offers))).data
+    await first.aclose()
+
+    # A new process: only what the session file holds.
+    second = open_workspace(tmp_path, sandbox)
+    await second.activate(SANDBOX_PROFILE_NAME)
+    record = second.resumable()
+    assert record is not None and record.basket_id == basket.id
+    assert record.cookies  # the landing-state cookie travelled through the file
+    resumed = second.resume(record)
+    assert [i.id for i in resumed.items] == [i.id for i in basket.order.orderItems]
+    await second.load_catalogue()
+    updated = (await second.update([OrderAction.change_quantity(resumed.items[0].id, 3)])).data
+    assert updated.order.orderItems[0].quantity == 3
+    await second.aclose()
+
+
+async def test_baskets_of_another_server_are_never_offered_here(tmp_path, sandbox):
+    workspace = open_workspace(tmp_path, sandbox)
+    workspace.profiles.put(
+        Profile(name="Tenant", base_url=sandbox.base_url, auth=AuthKind.BEARER),
+        Secrets(token=sandbox.orgs[0].demo_token),
+    )
+    workspace.profiles.save()
+    await workspace.activate("Tenant")
+    await workspace.load_catalogue()
+    await workspace.initiate(order(named(workspace, "Digital Monthly")))
+    assert workspace.resumable() is not None
+    await workspace.activate(SANDBOX_PROFILE_NAME)
+    assert workspace.resumable() is None and workspace.recent() == []
+    await workspace.aclose()
+
+
+async def test_blocked_products_are_named_with_their_reasons(tmp_path, sandbox):
+    workspace = open_workspace(tmp_path, sandbox)
+    await workspace.activate(SANDBOX_PROFILE_NAME)
+    await workspace.load_catalogue()
+    offers = named(workspace, "Digital Monthly", "Print + Digital Bundle")
+    await workspace.initiate(order(offers, country="DE"))
+    verdict = (await workspace.validate()).data
+    assert not verdict.is_valid
+    blocked = workspace.blocked_products()
+    assert [b.name for b in blocked] == ["Print + Digital Bundle"]
+    assert "DE" in blocked[0].reasons[0]
+    assert blocked[0].item_ids == [workspace.basket.items[1].id]
+    await workspace.aclose()
+
+
+async def test_staged_actions_go_as_one_update(tmp_path, sandbox):
+    workspace = open_workspace(tmp_path, sandbox)
+    await workspace.activate(SANDBOX_PROFILE_NAME)
+    await workspace.load_catalogue()
+    offers = named(workspace, "Digital Monthly", "Digital Annual")
+    await workspace.initiate(order(offers))
+    items = workspace.basket.items
+    workspace.stage(OrderAction.remove(items[0].id))
+    workspace.stage(OrderAction.change_quantity(items[1].id, 2))
+    result = (await workspace.send_staged()).data
+    assert len(result.orderActionResults) == 2 and workspace.staged == []
+    puts = [e for e in workspace.log if e.method == "PUT"]
+    assert len(puts) == 1
+    with pytest.raises(errors.RequestInvalid):
+        await workspace.send_staged()
+    await workspace.aclose()
+
+
+async def test_a_failed_update_leaves_the_basket_as_the_server_confirmed_it(tmp_path, sandbox):
+    workspace = open_workspace(tmp_path, sandbox)
+    await workspace.activate(SANDBOX_PROFILE_NAME)
+    await workspace.load_catalogue()
+    await workspace.initiate(order(named(workspace, "Digital Monthly")))
+    before = workspace.basket.order
+    with pytest.raises(errors.UpstreamError):
+        await workspace.update([OrderAction.remove("no-such-item")])
+    assert workspace.basket.order is before
+    await workspace.aclose()
+
+
+async def test_a_disk_that_refuses_the_session_is_a_warning_not_a_crash(
+    tmp_path, sandbox, monkeypatch
+):
+    workspace = open_workspace(tmp_path, sandbox)
+    await workspace.activate(SANDBOX_PROFILE_NAME)
+    await workspace.load_catalogue()
+
+    def refuse():
+        raise StoreError("cannot write session.json: No space left on device")
+
+    monkeypatch.setattr(workspace.session, "save", refuse)
+    basket = (await workspace.initiate(order(named(workspace, "Digital Monthly")))).data
+    assert workspace.basket.basket_id == basket.id  # still usable
+    assert any("No space left" in w for w in workspace.take_warnings())
+    await workspace.aclose()
+
+
+async def test_connection_report_names_the_organisation_and_expiry(tmp_path, sandbox):
+    workspace = open_workspace(tmp_path, sandbox)
+    org = sandbox.orgs[1]
+    report = await workspace.test_connection(
+        Profile(name="x", base_url=sandbox.base_url, client_id=org.client_id),
+        Secrets(client_secret=org.client_secret),
+    )
+    assert report.ok and report.organisation == org.name
+    assert report.expires_at is not None and report.offers >= 10
+    refused = await workspace.test_connection(
+        Profile(name="x", base_url=sandbox.base_url, client_id=org.client_id),
+        Secrets(client_secret="wrong"),
+    )
+    assert not refused.ok and "refused" in refused.message
+    incomplete = await workspace.test_connection(
+        Profile(name="x", base_url=sandbox.base_url, client_id=org.client_id), Secrets()
+    )
+    assert not incomplete.ok and "client secret is missing" in incomplete.message
