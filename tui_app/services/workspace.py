@@ -106,11 +106,13 @@ class Workspace:
         *,
         log: ExchangeLog | None = None,
         client_factory: Callable[..., CheckoutClient] = build_client,
+        external_ids: Callable[[], str] = new_external_id,
     ) -> None:
         self.profiles = profiles
         self.session = session
         self.log = log if log is not None else ExchangeLog(keep_raw=True)
         self.client_factory = client_factory
+        self.next_external_id = external_ids  # replaceable: demos want repeatable ids
         self.sandbox: EmbeddedSandbox | None = None
         self.profile: Profile | None = None
         self.client: CheckoutClient | None = None
