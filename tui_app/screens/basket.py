@@ -1,15 +1,470 @@
-"""Basket screen (being built)."""
+"""Basket screen: the current basket's items, and every way to change them.
+
+Changes are sent at once (after a confirmation for a removal) or, in stage
+mode, collected and sent together as one update. The table always shows the
+basket as the server last confirmed it: a failed call changes nothing here.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from collections.abc import Iterable
+from decimal import Decimal
 
+from rich.text import Text
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.widgets import DataTable, Static
+
+from tui_app.formatting import item_line_total, item_unit_price, money, plural, short
 from tui_app.screens.base import AppScreen
+from tui_app.screens.modals import ConfirmScreen
+from tui_app.screens.quantity import QuantityScreen
+from tui_app.services.client import Result
+from tui_app.services.models import BasketItem, OrderAction, UpdateResponse
+from tui_app.services.workspace import Basket
+from tui_app.widgets.basket_table import BasketTable, Row
+
+EMPTY_TEXT = "No basket yet — press F3 to pick offers and initiate one"
+
+
+def quantity_text(quantity: float | None) -> str:
+    if quantity is None:
+        return "—"
+    return str(int(quantity)) if float(quantity).is_integer() else str(quantity)
+
+
+def code_words(code: str | None) -> str:
+    """``quantity_out_of_range`` -> ``quantity out of range``."""
+    return (code or "problem").replace("_", " ")
+
+
+def describe_action(action: OrderAction, names: dict[str, str]) -> str:
+    """One staged or sent action in words: ``remove 1a2b3c4d… (Digital Monthly)``."""
+    kind = str(action.orderItemActionType)
+    if kind == "add":
+        return f"add {names.get(action.offerId or '', short(action.offerId))}" + (
+            f" × {action.quantity}" if action.quantity else ""
+        )
+    target = short(action.orderItemId)
+    name = names.get(action.orderItemId or "")
+    text = f"{kind} {target}"
+    if kind == "change_quantity":
+        text += f" → {action.quantity}"
+    return f"{text} ({name})" if name else text
+
+
+def staged_status(actions: list[OrderAction]) -> str:
+    parts = []
+    for action in actions:
+        if str(action.orderItemActionType) == "remove":
+            parts.append("remove")
+        else:
+            parts.append(f"qty→{action.quantity}")
+    return "staged: " + ", ".join(parts)
 
 
 class BasketScreen(AppScreen):
-    HELP = "Basket."
+    HELP = """
+The current basket, as the server last confirmed it: each item with its
+offer, quantity, prices and status, and the basket's total.
+Highlight an item and press x to remove it (after a confirmation) or c / Enter
+to change its quantity within the offer's limits. Press s for stage mode:
+removals and quantity changes are then collected in "Staged actions" and sent
+together as one update with u (z drops the last one, Z clears them all).
+Each update's per-action results are listed under "Last update".
+Press v to validate, a to add offers, i to copy the basket id.
+"""
+    DEFAULT_CSS = """
+    BasketScreen #basket-summary { height: auto; padding: 0 1; }
+    BasketScreen #basket-empty {
+        height: 1fr; content-align: center middle; text-align: center; color: $text-muted;
+    }
+    BasketScreen BasketTable { height: 1fr; min-height: 4; }
+    BasketScreen #basket-panels { height: auto; }
+    BasketScreen .basket-panel {
+        display: none; width: 1fr; height: auto; max-height: 8; overflow-y: auto;
+        border: round $primary; padding: 0 1;
+    }
+    BasketScreen .basket-panel.shown { display: block; }
+    BasketScreen #basket-staged.staging { border: round $warning; }
+    """
+    BINDINGS = [
+        Binding("a", "add_item", "Add item", id="basket.add"),
+        Binding("x,delete", "remove_item", "Remove", id="basket.remove"),
+        Binding("c", "change_quantity", "Quantity", id="basket.quantity"),
+        Binding("s", "toggle_stage", "Stage mode", id="basket.stage_mode"),
+        Binding("u", "send_staged", "Send staged", id="basket.send_staged"),
+        Binding("z", "drop_staged", "Drop staged", id="basket.drop_staged"),
+        Binding("Z", "clear_staged", "Clear staged", id="basket.clear_staged", show=False),
+        Binding("v", "validate", "Validate", id="basket.validate"),
+        Binding("i", "copy_id", "Copy id", id="basket.copy_id"),
+    ]
+
+    staging: reactive[bool] = reactive(False)
+    """In stage mode removals and quantity changes are collected, not sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.results: tuple[str, list[str]] | None = None  # (basket id, lines)
+        self.items_by_key: dict[str, BasketItem] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Basket", id="body")
+        yield Static(id="basket-summary")
+        yield Static(EMPTY_TEXT, id="basket-empty")
+        yield BasketTable(id="basket-items")
+        with Horizontal(id="basket-panels"):
+            yield Static(id="basket-staged", classes="basket-panel")
+            yield Static(id="basket-results", classes="basket-panel")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "context_version", self.redraw)
+        self.query_one(BasketTable).focus()
+
+    @property
+    def table(self) -> BasketTable:
+        return self.query_one(BasketTable)
+
+    # ------------------------------------------------------------- drawing
+
+    def watch_staging(self, _staging: bool) -> None:
+        if self.is_mounted:
+            self.redraw()
+
+    def redraw(self, _version: object = None) -> None:
+        basket = self.workspace.basket
+        self.query_one("#basket-summary", Static).update(self.summary(basket))
+        self.query_one("#basket-empty", Static).update(self.empty_text())
+        self.query_one("#basket-empty").display = basket is None
+        table = self.table
+        table.display = basket is not None
+        table.sync(self.rows(basket) if basket is not None else [])
+        self.draw_staged(basket)
+        self.draw_results(basket)
+        self.refresh_bindings()
+
+    def empty_text(self) -> str:
+        text = EMPTY_TEXT
+        if self.workspace.profile is not None and self.workspace.recent():
+            text += "\nor ctrl+p → Recent baskets… to reopen one"
+        return text
+
+    def summary(self, basket: Basket | None) -> Text:
+        text = Text()
+        if basket is None:
+            return text
+        order = basket.order
+        profile = self.workspace.profile.name if self.workspace.profile else "—"
+        currency = order.total_currency
+        text.append("Basket ", style="dim")
+        text.append(basket.basket_id, style="bold")
+        text.append(f"  ·  {basket.country or order.country or '?'}")
+        text.append(f"  ·  profile {profile}")
+        text.append(f"  ·  {plural(len(order.orderItems), 'item')}")
+        text.append("  ·  Total ")
+        text.append(money(order.total_amount, currency), style="bold")
+        if currency:
+            text.append(f" {currency}")
+        text.append("\n")
+        verdict = basket.validation
+        if verdict is None:
+            text.append("Not validated since the last change — press v to validate", style="dim")
+        elif verdict.is_valid:
+            text.append("✓ valid at the last validation", style="bold green")
+        else:
+            blocked = len(self.workspace.blocked_products())
+            text.append(
+                f"✗ not valid — {plural(blocked, 'blocked product')} "
+                "(F5 shows why)",
+                style="bold red",
+            )
+        if self.staging:
+            text.append("  ·  STAGE MODE: changes are collected, u sends them", style="bold")
+        return text
+
+    def rows(self, basket: Basket) -> list[Row]:
+        workspace = self.workspace
+        blocked = {item_id for bp in workspace.blocked_products() for item_id in bp.item_ids}
+        problems: dict[str, list[str]] = {}
+        if basket.validation is not None:
+            for problem in basket.validation.invalid.validationErrors:
+                if problem.orderItemId:
+                    problems.setdefault(problem.orderItemId, []).append(code_words(problem.code))
+        staged: dict[str, list[OrderAction]] = {}
+        for action in workspace.staged:
+            if action.orderItemId:
+                staged.setdefault(action.orderItemId, []).append(action)
+        rows: list[Row] = []
+        self.items_by_key = {}
+        for index, item in enumerate(basket.items):
+            key = item.id or f"#{index}"
+            while key in self.items_by_key:  # a server that repeats ids still shows each line
+                key += "'"
+            self.items_by_key[key] = item
+            status = []
+            if item.id in blocked:
+                status.append("✗ blocked")
+            elif item.id in problems:
+                status.append("! " + ", ".join(dict.fromkeys(problems[item.id])))
+            if item.id in staged:
+                status.append(staged_status(staged[item.id]))
+            offer = item.offer
+            cells = (
+                short(item.id),
+                (offer.name if offer and offer.name else None)
+                or workspace.offer_name(offer.id if offer else None),
+                quantity_text(item.quantity),
+                item_unit_price(item),
+                item_line_total(item),
+                " · ".join(status),
+                item.type or "—",
+                short(offer.version if offer else None),
+            )
+            rows.append(Row(key, cells))
+        return rows
+
+    def names(self) -> dict[str, str]:
+        """Item id (and offer id) -> offer name, to say what an action touched."""
+        names = {offer.id: offer.display_name for offer in self.workspace.offers}
+        basket = self.workspace.basket
+        for item in basket.items if basket else []:
+            if item.id:
+                names[item.id] = (item.offer and item.offer.name) or self.workspace.offer_name(
+                    item.offer.id if item.offer else None
+                )
+        return names
+
+    def draw_staged(self, basket: Basket | None) -> None:
+        panel = self.query_one("#basket-staged", Static)
+        staged = self.workspace.staged if basket is not None else []
+        panel.set_class(bool(staged) or (self.staging and basket is not None), "shown")
+        panel.set_class(self.staging, "staging")
+        mode = "stage mode ON" if self.staging else "stage mode off"
+        panel.border_title = f"Staged actions ({len(staged)}) — {mode}"
+        if not staged:
+            panel.update("Nothing staged yet: x and c on an item stage a change.")
+            return
+        names = self.names()
+        lines = [f"{n}. {describe_action(a, names)}" for n, a in enumerate(staged, 1)]
+        lines.append("u sends them as one update · z drops the last · Z clears all")
+        panel.update(Text("\n".join(lines)))
+
+    def draw_results(self, basket: Basket | None) -> None:
+        panel = self.query_one("#basket-results", Static)
+        results = self.results
+        shown = results is not None and basket is not None and results[0] == basket.basket_id
+        panel.set_class(shown, "shown")
+        panel.border_title = "Last update"
+        if shown and results is not None:
+            panel.update(Text("\n".join(results[1])))
+
+    # ------------------------------------------------------------- helpers
+
+    def highlighted(self) -> BasketItem | None:
+        key = self.table.highlighted_key() if self.table.display else None
+        item = self.items_by_key.get(key) if key is not None else None
+        if item is None:
+            self.notify("Highlight an item first.", timeout=3)
+            return None
+        if not item.id:
+            self.notify("The server gave this item no id, so it cannot be changed.",
+                        severity="warning")
+            return None
+        return item
+
+    def item_name(self, item: BasketItem) -> str:
+        return self.names().get(item.id or "", "item")
+
+    def stage(self, action: OrderAction) -> None:
+        self.workspace.stage(action)
+        self.bb.context_changed()
+
+    def send(self, label: str, actions: list[OrderAction], staged: bool = False) -> None:
+        names = self.names()
+        call = self.workspace.send_staged if staged else (
+            lambda: self.workspace.update(actions)
+        )
+        self.call_api(
+            label,
+            call,
+            on_done=lambda result: self.show_results(result, actions, names),
+            on_error=lambda _exc: self.clear_results(),
+        )
+
+    def show_results(
+        self, result: Result[UpdateResponse], actions: list[OrderAction], names: dict[str, str]
+    ) -> None:
+        lines = []
+        for index, outcome in enumerate(result.data.orderActionResults):
+            sent = actions[index] if index < len(actions) else None
+            kind = outcome.actionType or (str(sent.orderItemActionType) if sent else "action")
+            item_id = outcome.id or (sent.orderItemId if sent else None)
+            line = f"✓ {kind} {short(item_id)}"
+            if kind == "change_quantity":
+                quantity = sent.quantity if sent is not None else None
+                if quantity is None and result.data.order and item_id:
+                    now = next((i for i in result.data.order.orderItems if i.id == item_id), None)
+                    quantity = now.quantity if now else None
+                line += f" → {quantity_text(quantity)}"
+            name = names.get(item_id or "") or (
+                names.get(sent.offerId or "") if sent is not None and sent.offerId else None
+            )
+            if kind == "add" and name is None:
+                added = next((i for i in result.data.order.orderItems if i.id == item_id), None)
+                name = added and added.offer and added.offer.name
+            lines.append(f"{line} ({name})" if name else line)
+        if not lines:
+            lines.append("The server reported no action results.")
+        self.results = (result.data.id, lines)
+
+    def clear_results(self) -> None:
+        self.results = None
+
+    # ------------------------------------------------------------- actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        basket = self.workspace.basket
+        if action in {"remove_item", "change_quantity", "toggle_stage", "validate", "copy_id"}:
+            if basket is None:
+                return False
+            if action in {"remove_item", "change_quantity"} and not basket.items:
+                return None
+        if action in {"send_staged", "drop_staged", "clear_staged"}:
+            if basket is None:
+                return False
+            return True if self.workspace.staged else None
+        return True
+
+    def action_add_item(self) -> None:
+        self.bb.switch_mode("offers")
+
+    def action_remove_item(self) -> None:
+        item = self.highlighted()
+        if item is None or item.id is None:
+            return
+        item_id = item.id
+        if self.staging:
+            self.stage(OrderAction.remove(item_id))
+            return
+        name = self.item_name(item)
+
+        def chosen(confirmed: bool | None) -> None:
+            if confirmed:
+                self.send("Removing", [OrderAction.remove(item_id)])
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Remove this item?",
+                f"{name} × {quantity_text(item.quantity)} (item {short(item_id)}) will be "
+                "removed from the basket on the server.",
+                "Remove",
+            ),
+            chosen,
+        )
+
+    def action_change_quantity(self) -> None:
+        item = self.highlighted()
+        if item is None or item.id is None:
+            return
+        item_id, before = item.id, item.quantity
+        offer = self.workspace.offer(item.offer.id if item.offer else None)
+
+        def chosen(quantity: int | None) -> None:
+            if quantity is None:
+                return
+            if before is not None and Decimal(str(before)) == quantity:
+                self.notify(f"The quantity is already {quantity}: nothing sent.", timeout=3)
+                return
+            action = OrderAction.change_quantity(item_id, quantity)
+            if self.staging:
+                self.stage(action)
+            else:
+                self.send("Changing the quantity", [action])
+
+        current = int(before) if before is not None else None
+        self.app.push_screen(QuantityScreen(self.item_name(item), current, offer), chosen)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        # Enter on a row edits its quantity, the most common change.
+        event.stop()
+        if self.workspace.basket is not None:
+            self.action_change_quantity()
+
+    def action_toggle_stage(self) -> None:
+        self.staging = not self.staging
+        self.notify(
+            "Stage mode on: x and c collect changes; u sends them as one update."
+            if self.staging
+            else "Stage mode off: x and c send at once.",
+            timeout=4,
+        )
+
+    def action_send_staged(self) -> None:
+        count = len(self.workspace.staged)
+        if not count:
+            self.notify("Nothing is staged.", timeout=3)
+            return
+        self.send(f"Sending {plural(count, 'action')}", list(self.workspace.staged), staged=True)
+
+    def action_drop_staged(self) -> None:
+        if self.workspace.staged:
+            self.workspace.unstage(len(self.workspace.staged) - 1)
+            self.bb.context_changed()
+
+    def action_clear_staged(self) -> None:
+        while self.workspace.staged:
+            self.workspace.unstage(len(self.workspace.staged) - 1)
+        self.bb.context_changed()
+
+    def action_validate(self) -> None:
+        if self.workspace.basket is None:
+            return
+        pending = len(self.workspace.staged)
+        if pending:
+            self.notify(
+                f"{plural(pending, 'staged action')} not sent yet: validating the basket "
+                "as the server has it.",
+                severity="warning",
+            )
+        self.call_api(
+            "Validating", self.workspace.validate,
+            on_done=lambda _result: self.bb.switch_mode("validation"),
+        )
+
+    def action_copy_id(self) -> None:
+        basket = self.workspace.basket
+        if basket is not None:
+            self.bb.action_copy(basket.basket_id, "the basket id")
+
+    # ------------------------------------------------------------- palette
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand("Basket: add an item", "Pick offers to add", self.action_add_item)
+        basket = self.workspace.basket
+        if basket is None:
+            return
+        if basket.items:
+            yield SystemCommand(
+                "Basket: remove the highlighted item", "Asks first (or stages it in stage mode)",
+                self.action_remove_item,
+            )
+            yield SystemCommand(
+                "Basket: change the highlighted item's quantity",
+                "Within the offer's limits", self.action_change_quantity,
+            )
+        yield SystemCommand(
+            "Basket: stage mode " + ("off" if self.staging else "on"),
+            "Collect removals and quantity changes to send as one update",
+            self.action_toggle_stage,
+        )
+        if self.workspace.staged:
+            count = plural(len(self.workspace.staged), "staged action")
+            yield SystemCommand("Basket: send staged actions", f"Send {count} as one update",
+                                self.action_send_staged)
+            yield SystemCommand("Basket: drop the last staged action", count,
+                                self.action_drop_staged)
+            yield SystemCommand("Basket: clear staged actions", count, self.action_clear_staged)
+        yield SystemCommand("Basket: validate", "Check the basket on the server",
+                            self.action_validate)
+        yield SystemCommand("Basket: copy basket id", basket.basket_id, self.action_copy_id)

@@ -39,8 +39,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
-            yield Static(self.body)
+            # Text, not markup: titles and bodies carry user data such as profile names.
+            yield Label(Text(self.title_text), classes="title")
+            yield Static(Text(self.body))
             with Horizontal():
                 yield Button("Cancel (Esc)", id="no")
                 yield Button(f"{self.confirm_label} (y)", id="yes", variant="error")

@@ -1,0 +1,108 @@
+"""Ask for a new quantity for one basket item, within its offer's limits.
+
+The limits come from the catalogue (``default_quantity_options__limio``).
+What they refuse is explained under the field as the user types; Enter only
+confirms a value the offer accepts. Dismisses with the quantity, or None.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from tui_app.formatting import quantity_limits
+from tui_app.screens.modals import MODAL_CSS
+from tui_app.services.models import CatalogueOffer
+
+MAX_QUANTITY = 1_000_000  # what the request model accepts
+
+
+class QuantityScreen(ModalScreen[int | None]):
+    DEFAULT_CSS = MODAL_CSS.format(name="QuantityScreen") + """
+    QuantityScreen > Vertical { width: 60; }
+    QuantityScreen #quantity-problem { color: $error; height: auto; min-height: 1; }
+    QuantityScreen #quantity-problem.ok { color: $success; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="quantity.cancel")]
+
+    def __init__(self, name: str, current: int | None, offer: CatalogueOffer | None) -> None:
+        super().__init__()
+        self.item_name, self.current, self.offer = name, current, offer
+
+    @property
+    def limits(self) -> str:
+        if self.offer is None:
+            return "any (the offer is not in the catalogue)"
+        return quantity_limits(self.offer)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Change quantity — {self.item_name}", classes="title")
+            yield Static(f"Allowed by the offer: {self.limits}", id="quantity-limits")
+            yield Input(
+                value="" if self.current is None else str(self.current),
+                placeholder="a whole number",
+                id="quantity",
+            )
+            yield Static("", id="quantity-problem")
+            with Horizontal():
+                yield Button("Cancel (Esc)", id="cancel")
+                yield Button("Change (Enter)", id="ok", variant="primary")
+
+    def on_mount(self) -> None:
+        field = self.query_one(Input)
+        field.focus()
+        field.select_all()
+        self._check(field.value)
+
+    def problem(self, text: str) -> str | None:
+        """Why ``text`` is not a quantity this offer accepts, or None."""
+        text = text.strip()
+        if not text:
+            return "enter a quantity"
+        if not text.isdigit():
+            return f"{text!r} is not a whole number"
+        quantity = int(text)
+        if quantity < 1:
+            return "the quantity must be at least 1 (remove the item instead)"
+        if quantity > MAX_QUANTITY:
+            return f"at most {MAX_QUANTITY:,}"
+        if self.offer is not None:
+            reason = self.offer.quantity_options.problem_with(quantity)
+            if reason:
+                return f"{self.offer.display_name} takes {reason} ({self.limits})"
+        return None
+
+    def _check(self, text: str) -> str | None:
+        reason = self.problem(text)
+        shown = self.query_one("#quantity-problem", Static)
+        shown.update(f"✗ {reason}" if reason else "✓ accepted")
+        shown.set_class(reason is None, "ok")
+        self.query_one("#ok", Button).disabled = reason is not None
+        return reason
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._check(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._confirm()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self._confirm()
+        else:
+            self.dismiss(None)
+
+    def _confirm(self) -> None:
+        value = self.query_one(Input).value
+        if self._check(value) is None:
+            self.dismiss(int(value.strip()))
+        else:
+            self.app.bell()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,98 @@
+"""A JSON value (the validated checkout) as a collapsible tree.
+
+The top level is open; nested objects and lists open on demand and are only
+built when first opened, so a checkout of hundreds of items stays quick.
+Leaves read ``key: value`` with the value as JSON (strings quoted), so
+``"17.50"`` and ``17.5`` can be told apart.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+
+@dataclass
+class Branch:
+    value: Any
+    filled: bool = False
+
+
+def _entries(value: Any) -> Iterator[tuple[str | int, Any]]:
+    if isinstance(value, dict):
+        yield from value.items()
+    elif isinstance(value, list):
+        yield from enumerate(value)
+
+
+def _key_text(key: str | int) -> Text:
+    return Text(f"[{key}]" if isinstance(key, int) else str(key), style="bold")
+
+
+def _hint(value: Any) -> str:
+    """A name that says which list entry this is: an item's offer name, say."""
+    if not isinstance(value, dict):
+        return ""
+    offer = value.get("offer")
+    for candidate in (offer.get("name") if isinstance(offer, dict) else None,
+                      value.get("name"), value.get("id")):
+        if isinstance(candidate, str) and candidate:
+            return candidate
+    return ""
+
+
+def container_label(key: str | int, value: dict[str, Any] | list[Any]) -> Text:
+    text = _key_text(key)
+    hint = _hint(value) if isinstance(key, int) else ""
+    if hint:
+        text.append(f" {hint}")
+    size = len(value)
+    if isinstance(value, list):
+        text.append(f"  [{size} {'entry' if size == 1 else 'entries'}]", style="dim")
+    else:
+        text.append(f"  {{{size} {'key' if size == 1 else 'keys'}}}", style="dim")
+    return text
+
+
+def leaf_label(key: str | int, value: Any) -> Text:
+    text = _key_text(key)
+    text.append(": ")
+    text.append(json.dumps(value, ensure_ascii=False, default=str))
+    return text
+
+
+class JsonTree(Tree[Branch | None]):
+    DEFAULT_CSS = """
+    JsonTree { height: 1fr; }
+    """
+
+    def __init__(self, label: str = "", *, id: str | None = None) -> None:
+        super().__init__(Text(label), id=id)
+        self.value: Any = None
+
+    def show(self, label: str, value: Any) -> None:
+        """Show ``value`` with its top level open."""
+        self.value = value
+        self.reset(Text(label, style="bold"), Branch(value) if value is not None else None)
+        self.fill(self.root)
+        self.root.expand()
+
+    def fill(self, node: TreeNode[Branch | None]) -> None:
+        branch = node.data
+        if branch is None or branch.filled:
+            return
+        branch.filled = True
+        for key, child in _entries(branch.value):
+            if isinstance(child, dict | list) and child:
+                node.add(container_label(key, child), Branch(child), allow_expand=True)
+            else:
+                node.add_leaf(leaf_label(key, child))
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[Branch | None]) -> None:
+        self.fill(event.node)
