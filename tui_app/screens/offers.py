@@ -1,15 +1,566 @@
-"""Offers screen (being built)."""
+"""Offers: browse the catalogue (or type an offer id by hand), build up the
+items of a new basket, fill in the order and initiate it — or, when a basket
+already exists, add the offer to it now or stage the add for later."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
+from textual import on
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
+
+from tui_app.formatting import plural, quantity_limits, short
 from tui_app.screens.base import AppScreen
+from tui_app.services.models import CatalogueOffer, ItemType, OrderAction
+from tui_app.widgets.offer_catalogue import CatalogueTable, row_key
+from tui_app.widgets.offer_order_form import OrderForm, build_initiate
+from tui_app.widgets.offer_picks import Pick, PickTable
+
+LOADING = "Loading the catalogue"
+AS_LISTED = "auto"
+
+
+@dataclass(frozen=True)
+class Target:
+    """The offer the pick fields apply to: the highlighted catalogue row, or
+    the id typed by hand (which wins while it is filled in)."""
+
+    offer_id: str
+    version: str
+    offer: CatalogueOffer | None  # None: the catalogue does not list it
+    manual: bool
+
+    @property
+    def name(self) -> str:
+        return self.offer.display_name if self.offer else short(self.offer_id, 12)
+
+    @property
+    def outdated(self) -> bool:
+        return self.offer is not None and self.version != (self.offer.version or "")
 
 
 class OffersScreen(AppScreen):
-    HELP = "Offers."
+    HELP = (
+        "Build a basket from the catalogue. Type in the filter to narrow the table "
+        "(name, path or id); Enter on a row, or ctrl+o, adds the highlighted offer to "
+        "'Items to initiate with' with the quantity and type beside it (empty quantity = "
+        "the offer's default). For an offer the catalogue does not list, type its id and "
+        "version: while an id is typed, it is the one added.\n"
+        "Delete removes the highlighted line of the list. Fill in the order (country is a "
+        "two-letter code; Tracking → Account id asks for an assisted checkout link) and "
+        "press ctrl+s to initiate: nothing is sent while a field is marked ✗.\n"
+        "With a basket open, ctrl+b adds the offer to it at once and ctrl+t stages the "
+        "add for the Basket screen to send; both use the offer's current version."
+    )
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS = [
+        Binding("ctrl+s", "initiate", "Initiate", id="offers.initiate"),
+        Binding("ctrl+o", "add_pick", "Add to list", id="offers.add_pick"),
+        Binding("ctrl+b", "add_to_basket", "Add to basket", id="offers.add_to_basket"),
+        Binding("ctrl+t", "stage", "Stage", id="offers.stage"),
+        Binding("ctrl+f", "focus_filter", "Filter", id="offers.filter", show=False),
+        Binding("ctrl+r", "new_external_id", "New external id", id="offers.new_external_id",
+                show=False),
+        Binding("ctrl+l", "copy_link", "Copy link", id="offers.copy_link", show=False),
+    ]
+    DEFAULT_CSS = """
+    OffersScreen #offers-body { height: 1fr; layout: horizontal; }
+    OffersScreen.-narrow #offers-body { layout: vertical; }
+    OffersScreen #catalogue-pane { width: 1fr; height: 1fr; }
+    OffersScreen #order-pane {
+        width: 66; height: 1fr; padding: 0 1; border-left: vkey $panel-lighten-2;
+    }
+    OffersScreen.-narrow #catalogue-pane { width: 1fr; height: 1fr; }
+    OffersScreen.-narrow #order-pane {
+        width: 1fr; height: 1fr; border-left: none; border-top: hkey $panel-lighten-2;
+    }
+    OffersScreen #filter { margin: 0 1; }
+    OffersScreen #catalogue-status { height: 1; padding: 0 1; color: $text-muted; }
+    OffersScreen .heading { text-style: bold; margin-top: 1; }
+    OffersScreen .heading.first { margin-top: 0; }
+    OffersScreen .row { height: auto; }
+    OffersScreen .label { width: 12; padding-right: 1; }
+    OffersScreen #order-pane Input { width: 1fr; }
+    OffersScreen #quantity { width: 10; }
+    OffersScreen #item-type { width: 1fr; margin-left: 1; }
+    OffersScreen .note { display: none; height: auto; padding-left: 12; color: $text-muted; }
+    OffersScreen .note.filled { display: block; }
+    OffersScreen .note.problem { color: $text-error; }
+    OffersScreen Input.problem { border-left: outer $error; }
+    OffersScreen .buttons { height: auto; margin-top: 1; }
+    OffersScreen .buttons Button { margin-right: 1; }
+    OffersScreen #pick-target { height: auto; }
+    OffersScreen PickTable { margin-top: 1; border: round $panel-lighten-2; }
+    OffersScreen #basket-panel, OffersScreen #link-panel { height: auto; display: none; }
+    OffersScreen #basket-panel.shown, OffersScreen #link-panel.shown { display: block; }
+    OffersScreen #link { height: auto; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._offers_key: tuple[str, ...] | None = None
+        self._endpoint: str | None = None
+
+    # ------------------------------------------------------------- layout
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Offers", id="body")
+        with Container(id="offers-body"):
+            with Vertical(id="catalogue-pane"):
+                yield Input(
+                    placeholder="Filter by name, path or id (ctrl+f)", id="filter", compact=True
+                )
+                yield Static(LOADING + "…", id="catalogue-status")
+                yield CatalogueTable(id="catalogue")
+            with VerticalScroll(id="order-pane"):
+                yield Static("Pick an offer", classes="heading first")
+                yield Static("", id="pick-target")
+                with Horizontal(classes="row"):
+                    yield Label("Offer id", classes="label")
+                    yield Input(
+                        id="manual-id", placeholder="or type an id the catalogue lacks",
+                        compact=True,
+                    )
+                with Horizontal(classes="row"):
+                    yield Label("Version", classes="label")
+                    yield Input(id="manual-version", placeholder="its version", compact=True)
+                yield Static("", id="manual-note", classes="note")
+                with Horizontal(classes="row"):
+                    yield Label("Quantity", classes="label")
+                    yield Input(id="quantity", placeholder="default", compact=True)
+                    yield Select(
+                        [("type as listed", AS_LISTED), ("offer", "offer"), ("add-on", "add_on")],
+                        value=AS_LISTED,
+                        allow_blank=False,
+                        id="item-type",
+                        compact=True,
+                    )
+                yield Static("", id="quantity-note", classes="note")
+                with Horizontal(classes="buttons"):
+                    yield Button("Add to list (^o)", id="add-pick", compact=True)
+                yield PickTable(id="picks")
+                yield Static("", id="items-note", classes="note")
+                yield Static("Order", classes="heading")
+                yield OrderForm(id="order-form")
+                with Horizontal(classes="buttons"):
+                    yield Button("Initiate (^s)", id="initiate", variant="primary", compact=True)
+                with Vertical(id="basket-panel"):
+                    yield Static("Current basket", classes="heading")
+                    yield Static("", id="basket-target")
+                    with Horizontal(classes="buttons"):
+                        yield Button("Add to basket (^b)", id="add-to-basket", compact=True)
+                        yield Button("Stage (^t)", id="stage", compact=True)
+                with Vertical(id="link-panel"):
+                    yield Static("Assisted checkout link", classes="heading")
+                    yield Static("", id="link")
+                    with Horizontal(classes="buttons"):
+                        yield Button("Copy link (^l)", id="copy-link", compact=True)
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "context_version", self._context_changed)
+        self.watch(self.app, "busy", self._busy_changed)
+
+    # ------------------------------------------------------------- widgets
+
+    @property
+    def catalogue(self) -> CatalogueTable:
+        return self.query_one(CatalogueTable)
+
+    @property
+    def picks(self) -> PickTable:
+        return self.query_one(PickTable)
+
+    @property
+    def form(self) -> OrderForm:
+        return self.query_one(OrderForm)
+
+    def _value(self, selector: str) -> str:
+        return self.query_one(selector, Input).value.strip()
+
+    def _note(self, selector: str, text: str, problem: bool = False) -> None:
+        note = self.query_one(selector, Static)
+        note.update(text)
+        note.set_class(problem, "problem")
+        note.set_class(bool(text), "filled")
+
+    # ------------------------------------------------------------- redraw
+
+    def _context_changed(self, _version: int = 0) -> None:
+        endpoint = self.workspace.endpoint_id
+        if endpoint != self._endpoint:
+            # Offer ids belong to one tenant: picks made on another server mean nothing here.
+            if self._endpoint is not None and self.picks.picks:
+                self.picks.clear_picks()
+                self.notify("The pick list was emptied: its offers came from another profile.")
+            self._endpoint = endpoint
+        offers = self.workspace.offers
+        key = tuple(row_key(offer) for offer in offers)
+        if key != self._offers_key:
+            self._offers_key = key
+            self.catalogue.show(offers)
+        self._describe_catalogue()
+        self._describe_basket()
+        self._describe_pick()
+        self.refresh_bindings()
+
+    def _busy_changed(self, _busy: str = "") -> None:
+        self._describe_catalogue()
+
+    def _describe_catalogue(self) -> None:
+        table, workspace = self.catalogue, self.workspace
+        if not workspace.offers:
+            if self.bb.busy == LOADING or (workspace.profile is None and self.bb.sandbox_pending):
+                text = LOADING + "…"
+            elif workspace.profile is None:
+                text = "Not connected: choose a profile (F2) to load its catalogue."
+            else:
+                text = (
+                    "The catalogue is empty (or could not be loaded): type an offer id "
+                    "and version by hand."
+                )
+        elif table.filter_text.strip():
+            text = (
+                f"{len(table.shown)} of {plural(len(table.offers), 'item')} match "
+                f"“{table.filter_text.strip()}”"
+            )
+            if not table.shown:
+                text = f"Nothing matches “{table.filter_text.strip()}” — ctrl+f to change it."
+        else:
+            text = f"{plural(len(table.offers), 'item')} in the catalogue · Enter adds one"
+        self.query_one("#catalogue-status", Static).update(text)
+
+    def _describe_basket(self) -> None:
+        basket = self.workspace.basket
+        panel = self.query_one("#basket-panel")
+        panel.set_class(basket is not None, "shown")
+        link_panel = self.query_one("#link-panel")
+        link = basket.assisted_link if basket else None
+        link_panel.set_class(bool(link), "shown")
+        if basket is None:
+            return
+        facts = [basket.basket_id]
+        if basket.country:
+            facts.append(basket.country)
+        facts.append(plural(len(basket.items), "item"))
+        if self.workspace.staged:
+            facts.append(f"{plural(len(self.workspace.staged), 'action')} staged")
+        self.query_one("#basket-target", Static).update(
+            " · ".join(facts)
+            + "\nAdd to basket sends the pick to this basket now; Stage keeps it for the "
+            "Basket screen (F4) to send. Both use the offer's current version."
+        )
+        if link:
+            self.query_one("#link", Static).update(f"{basket.basket_id}\n{link}")
+
+    def _describe_pick(self) -> None:
+        target, problem = self._target()
+        if target is None:
+            self._note("#pick-target", problem or "", problem is not None and self._manual())
+        else:
+            where = "typed by hand" if target.manual else "highlighted"
+            if target.offer is None:
+                text = (
+                    f"→ {target.offer_id} version {short(target.version, 12)} "
+                    "(not in the catalogue; any quantity)"
+                )
+            else:
+                kind = "add-on" if target.offer.is_add_on else "offer"
+                limits = quantity_limits(target.offer)
+                text = f"→ {target.name} ({where}) · {kind} · quantity {limits}"
+                if target.outdated:
+                    text += f"\n  version {short(target.version, 12)} is not the current one"
+            self._note("#pick-target", text)
+        self._describe_quantity(target)
+
+    def _describe_quantity(self, target: Target | None) -> None:
+        typed = self._value("#quantity")
+        quantity, reason = self._check_quantity(target)
+        if reason:
+            self._note("#quantity-note", f"✗ {reason}", problem=True)
+        elif not typed:
+            self._note("#quantity-note", f"empty: the offer's default ({quantity})")
+        else:
+            self._note("#quantity-note", f"✓ {quantity}")
+        self.query_one("#quantity", Input).set_class(reason is not None, "problem")
+
+    # ------------------------------------------------------------- the pick
+
+    def _manual(self) -> bool:
+        return bool(self._value("#manual-id"))
+
+    def _target(self, highlighted_only: bool = False) -> tuple[Target | None, str | None]:
+        """What the pick fields apply to, or why there is nothing to pick."""
+        if self._manual() and not highlighted_only:
+            offer_id = self._value("#manual-id")
+            offer = self.workspace.offer(offer_id)
+            version = self._value("#manual-version") or (offer.version if offer else "") or ""
+            if not version:
+                return None, "✗ version: required for an offer the catalogue does not list"
+            return Target(offer_id, version, offer, manual=True), None
+        offer = self.catalogue.highlighted
+        if offer is None:
+            return None, "Highlight an offer in the catalogue, or type an offer id."
+        return Target(offer.id, offer.version or "", offer, manual=False), None
+
+    def _check_quantity(self, target: Target | None) -> tuple[int | None, str | None]:
+        """The quantity to use (the offer's default when empty), or why it cannot be."""
+        typed = self._value("#quantity")
+        offer = target.offer if target else None
+        if not typed:
+            options = offer.quantity_options if offer else None
+            default = (options and (options.quantity or options.minimum_quantity)) or 1
+            return default, None
+        try:
+            quantity = int(typed)
+        except ValueError:
+            return None, f"{typed!r} is not a whole number"
+        if quantity < 1:
+            return None, "at least 1"
+        if offer is not None:
+            reason = offer.quantity_options.problem_with(quantity)
+            if reason:
+                return None, f"{offer.display_name}: {reason} (allowed {quantity_limits(offer)})"
+        return quantity, None
+
+    def _item_type(self, target: Target) -> ItemType:
+        chosen = self.query_one("#item-type", Select).value
+        if chosen == AS_LISTED:
+            return target.offer.item_type if target.offer else ItemType.OFFER
+        return ItemType(str(chosen))
+
+    def _ready_target(self, highlighted_only: bool = False) -> tuple[Target, int] | None:
+        """The target and quantity when both are fine; else say why, next to
+        the field, and return None."""
+        target, problem = self._target(highlighted_only)
+        if target is None:
+            self._note("#pick-target", problem or "", problem=True)
+            self.notify(problem or "Nothing to pick.", severity="warning", timeout=4)
+            return None
+        quantity, reason = self._check_quantity(target)
+        self._describe_quantity(target)
+        if reason is not None or quantity is None:
+            self.notify(f"Not added — quantity: {reason}", severity="warning", timeout=4)
+            return None
+        return target, quantity
+
+    def _add_to_list(self, highlighted_only: bool = False) -> None:
+        ready = self._ready_target(highlighted_only)
+        if ready is None:
+            return
+        target, quantity = ready
+        self.picks.add(
+            Pick(
+                offer_id=target.offer_id,
+                version=target.version,
+                quantity=quantity,
+                item_type=self._item_type(target),
+                name=target.offer.display_name if target.offer else None,
+                outdated=target.outdated,
+            )
+        )
+        self.query_one("#quantity", Input).value = ""
+
+    # ------------------------------------------------------------- events
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.catalogue.show(self.workspace.offers, event.value)
+        self._describe_catalogue()
+        self._describe_pick()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.catalogue.focus()
+
+    @on(Input.Changed, "#manual-id, #manual-version, #quantity")
+    def _pick_changed(self) -> None:
+        self._describe_pick()
+        id_typed = self._manual()
+        self._note(
+            "#manual-note",
+            "the typed id is the one added (clear it to use the catalogue)" if id_typed else "",
+        )
+
+    @on(Select.Changed, "#item-type")
+    def _type_changed(self) -> None:
+        self._describe_pick()
+
+    @on(Input.Submitted, "#manual-id, #manual-version, #quantity")
+    def _pick_submitted(self) -> None:
+        self._add_to_list()
+
+    @on(DataTable.RowHighlighted, "#catalogue")
+    def _row_highlighted(self) -> None:
+        self._describe_pick()
+
+    @on(DataTable.RowSelected, "#catalogue")
+    def _row_selected(self) -> None:
+        self._add_to_list(highlighted_only=True)
+
+    @on(PickTable.Changed)
+    def _picks_changed(self) -> None:
+        count = len(self.picks.picks)
+        self.picks.border_title = f"Items to initiate with ({count})"
+        self._note("#items-note", "" if count else "Empty: add offers with Enter or ctrl+o.")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {
+            "add-pick": self.action_add_pick,
+            "initiate": self.action_initiate,
+            "add-to-basket": self.action_add_to_basket,
+            "stage": self.action_stage,
+            "copy-link": self.action_copy_link,
+        }
+        action = actions.get(event.button.id or "")
+        if action is not None:
+            event.stop()
+            action()
+
+    # ------------------------------------------------------------- actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("add_to_basket", "stage"):
+            return self.workspace.basket is not None
+        if action == "copy_link":
+            return bool(self._link())
+        return True
+
+    def _link(self) -> str | None:
+        basket = self.workspace.basket
+        return basket.assisted_link if basket else None
+
+    def action_add_pick(self) -> None:
+        self._add_to_list()
+
+    def action_add_highlighted(self) -> None:
+        self._add_to_list(highlighted_only=True)
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_new_external_id(self) -> None:
+        value = self.form.new_external_id()
+        self.notify(f"New external id: {value}", timeout=3)
+
+    def action_copy_link(self) -> None:
+        link = self._link()
+        if link:
+            self.bb.action_copy(link, "the assisted checkout link")
+        else:
+            self.notify("This basket has no assisted checkout link.", timeout=3)
+
+    def action_initiate(self) -> None:
+        items: list[dict[str, Any]] = [
+            pick.order_item().model_dump(mode="json", exclude_none=True)
+            for pick in self.picks.picks
+        ]
+        checked = build_initiate(items, self.form.values())
+        self.form.show_problems(checked.problems)
+        item_problems = checked.problems.get("items", [])
+        if item_problems:
+            self._note("#items-note", "\n".join(f"✗ {p}" for p in item_problems), problem=True)
+        else:
+            self._picks_changed()
+        body = checked.body
+        if body is None:
+            self.error_panel.show_message(
+                "Not sent — fix the fields marked ✗:\n" + "\n".join(checked.lines())
+            )
+            return
+        self.call_api("Initiating", lambda: self.workspace.initiate(body), self._initiated)
+
+    def _initiated(self, _result: object) -> None:
+        basket = self.workspace.basket
+        self.picks.clear_picks()
+        # Initiate is "create or update" by external id: a fresh one makes the
+        # next initiate a new basket instead of overwriting this one.
+        self.form.new_external_id()
+        if basket is not None:
+            self.notify(
+                f"Initiated {basket.basket_id} with {plural(len(basket.items), 'item')}.",
+                timeout=5,
+            )
+            if basket.assisted_link:
+                self.notify(
+                    f"Assisted checkout link: {basket.assisted_link} (ctrl+l on Offers copies it)",
+                    title="Assisted checkout",
+                    timeout=20,
+                )
+        self.bb.switch_mode("basket")
+
+    def _basket_add(self, send: bool) -> None:
+        basket = self.workspace.basket
+        if basket is None:
+            self.notify("There is no basket yet: initiate one first.", severity="warning")
+            return
+        ready = self._ready_target()
+        if ready is None:
+            return
+        target, quantity = ready
+        # Empty quantity: let the server apply the offer's default.
+        action = OrderAction.add(target.offer_id, quantity if self._value("#quantity") else None)
+        what = f"{target.name} ×{action.quantity or 'default'}"
+        if not send:
+            self.workspace.stage(action)
+            self.bb.context_changed()
+            self.notify(
+                f"Staged: add {what} to {basket.basket_id}. Send it from the Basket screen (F4).",
+                timeout=5,
+            )
+            return
+
+        def done(_result: object) -> None:
+            self.notify(f"Added {what} to {basket.basket_id}.", timeout=5)
+
+        self.call_api("Adding", lambda: self.workspace.update([action]), done)
+
+    def action_add_to_basket(self) -> None:
+        self._basket_add(send=True)
+
+    def action_stage(self) -> None:
+        self._basket_add(send=False)
+
+    # ------------------------------------------------------------- palette
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand(
+            "Initiate basket", "Send the items to initiate with and the order", self.action_initiate
+        )
+        highlighted = self.catalogue.highlighted
+        yield SystemCommand(
+            "Add highlighted offer to the pick list",
+            highlighted.display_name if highlighted else "No offer is highlighted",
+            self.action_add_highlighted,
+        )
+        if self._manual():
+            yield SystemCommand(
+                "Add the typed offer id to the pick list",
+                self._value("#manual-id"),
+                self.action_add_pick,
+            )
+        basket = self.workspace.basket
+        if basket is not None:
+            yield SystemCommand(
+                "Add to basket", f"Add the pick to {basket.basket_id} now",
+                self.action_add_to_basket,
+            )
+            yield SystemCommand(
+                "Stage add to basket",
+                f"Stage adding the pick to {basket.basket_id}; the Basket screen sends it",
+                self.action_stage,
+            )
+        yield SystemCommand(
+            "New external id", "Replace the order's external id with a fresh one",
+            self.action_new_external_id,
+        )
+        if self._link():
+            yield SystemCommand(
+                "Copy assisted checkout link", self._link() or "", self.action_copy_link
+            )
+        yield SystemCommand(
+            "Focus the offer filter", "Type to narrow the catalogue", self.action_focus_filter
+        )

@@ -1,0 +1,95 @@
+"""The items a basket will be initiated with, built up one pick at a time and
+shown before anything is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+from tui_app.formatting import short
+from tui_app.services.models import ItemType, OfferPayload, OrderItem
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One line of the basket-to-be: an offer version, how many, and its type."""
+
+    offer_id: str
+    version: str
+    quantity: int
+    item_type: ItemType
+    name: str | None = None  # None: the catalogue does not list this offer
+    outdated: bool = False  # a version other than the catalogue's current one
+
+    def order_item(self) -> OrderItem:
+        return OrderItem(
+            offer=OfferPayload(id=self.offer_id, version=self.version),
+            quantity=self.quantity,
+            type=self.item_type,
+        )
+
+    @property
+    def label(self) -> str:
+        if self.name is None:
+            return f"{short(self.offer_id, 12)} (not in the catalogue)"
+        return f"{self.name} (earlier version)" if self.outdated else self.name
+
+
+class PickTable(DataTable):
+    """The pick list; Delete removes the highlighted line."""
+
+    DEFAULT_CSS = """
+    PickTable { height: auto; max-height: 8; }
+    """
+    BINDINGS = [
+        Binding("delete,backspace", "remove", "Remove item", id="offers.remove_pick"),
+    ]
+
+    class Changed(Message):
+        """The list gained or lost a line."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+        self.picks: list[Pick] = []
+
+    def on_mount(self) -> None:
+        self.add_columns("#", "Offer", "Version", "Qty", "Type")
+        self.border_title = "Items to initiate with"
+
+    def _redraw(self) -> None:
+        row = self.cursor_row
+        self.clear()
+        for number, pick in enumerate(self.picks, start=1):
+            self.add_row(
+                str(number),
+                pick.label,
+                short(pick.version),
+                str(pick.quantity),
+                "add-on" if pick.item_type == ItemType.ADD_ON else "offer",
+            )
+        if self.picks:
+            self.move_cursor(row=min(row, len(self.picks) - 1), animate=False)
+        self.post_message(self.Changed())
+
+    def add(self, pick: Pick) -> None:
+        self.picks.append(pick)
+        self._redraw()
+        self.move_cursor(row=len(self.picks) - 1, animate=False)
+
+    def clear_picks(self) -> None:
+        self.picks = []
+        self._redraw()
+
+    def action_remove(self) -> None:
+        if not self.picks or not 0 <= self.cursor_row < len(self.picks):
+            self.notify("The list is empty: nothing to remove.", timeout=3)
+            return
+        removed = self.picks.pop(self.cursor_row)
+        self._redraw()
+        self.notify(f"Removed {removed.label} ×{removed.quantity} from the list.", timeout=3)
+
+    def order_items(self) -> list[OrderItem]:
+        return [pick.order_item() for pick in self.picks]
