@@ -169,3 +169,19 @@ async def test_connection_report_names_the_organisation_and_expiry(tmp_path, san
         Profile(name="x", base_url=sandbox.base_url, client_id=org.client_id), Secrets()
     )
     assert not incomplete.ok and "client secret is missing" in incomplete.message
+
+
+async def test_moving_a_basket_to_another_country_keeps_the_basket(tmp_path, sandbox):
+    workspace = open_workspace(tmp_path, sandbox)
+    await workspace.activate(SANDBOX_PROFILE_NAME)
+    await workspace.load_catalogue()
+    offers = named(workspace, "Digital Monthly", "Print + Digital Bundle")
+    basket = (await workspace.initiate(order(offers, quantities=[2, 1]))).data
+    assert (await workspace.validate()).data.is_valid
+    moved = (await workspace.change_country("DE")).data
+    assert moved.id == basket.id and moved.order.country == "DE"
+    assert [i.quantity for i in moved.order.orderItems] == [2, 1]
+    verdict = (await workspace.validate()).data
+    assert [b.name for b in workspace.blocked_products()] == ["Print + Digital Bundle"]
+    assert not verdict.is_valid
+    await workspace.aclose()

@@ -50,12 +50,13 @@ class BasketBuilderApp(App[None]):
         "validation": ValidationScreen,
     }
     BINDINGS = [
-        Binding("f1", "help", "Help", id="app.help"),
-        Binding("f2", "go('profiles')", "Profiles", id="app.profiles"),
-        Binding("f3", "go('offers')", "Offers", id="app.offers"),
-        Binding("f4", "go('basket')", "Basket", id="app.basket"),
-        Binding("f5", "go('validation')", "Validation", id="app.validation"),
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        # Screen keys live in the nav bar; the footer is left to each screen's actions.
+        Binding("f1", "help", "Help", id="app.help", show=False),
+        Binding("f2", "go('profiles')", "Profiles", id="app.profiles", show=False),
+        Binding("f3", "go('offers')", "Offers", id="app.offers", show=False),
+        Binding("f4", "go('basket')", "Basket", id="app.basket", show=False),
+        Binding("f5", "go('validation')", "Validation", id="app.validation", show=False),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
     ]
 
     busy: reactive[str] = reactive("")

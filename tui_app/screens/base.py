@@ -14,6 +14,7 @@ from tui_app.services.connection import ProfileNotUsable
 from tui_app.services.errors import ApiError
 from tui_app.widgets.context_bar import ContextBar
 from tui_app.widgets.error_panel import ErrorPanel
+from tui_app.widgets.nav_bar import NavBar
 
 if TYPE_CHECKING:
     from tui_app.app import BasketBuilderApp
@@ -26,6 +27,7 @@ class AppScreen(Screen[None]):
     """Subclasses implement ``compose_body`` and set ``HELP``."""
 
     HELP: ClassVar[str] = ""
+    MODE: ClassVar[str] = ""  # which tab of the nav bar this screen is
 
     @property
     def bb(self) -> BasketBuilderApp:
@@ -37,9 +39,10 @@ class AppScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield ContextBar()
+        yield NavBar(self.MODE)
         yield from self.compose_body()
         yield ErrorPanel()
-        yield Footer()
+        yield Footer(compact=True)
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError

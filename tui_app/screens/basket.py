@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Static
 
 from tui_app.formatting import item_line_total, item_unit_price, money, plural, short
 from tui_app.screens.base import AppScreen
+from tui_app.screens.country import CountryScreen
 from tui_app.screens.modals import ConfirmScreen
 from tui_app.screens.quantity import QuantityScreen
 from tui_app.services.client import Result
@@ -66,6 +67,8 @@ def staged_status(actions: list[OrderAction]) -> str:
 
 
 class BasketScreen(AppScreen):
+
+    MODE = "basket"
     HELP = """
 The current basket, as the server last confirmed it: each item with its
 offer, quantity, prices and status, and the basket's total.
@@ -74,7 +77,8 @@ to change its quantity within the offer's limits. Press s for stage mode:
 removals and quantity changes are then collected in "Staged actions" and sent
 together as one update with u (z drops the last one, Z clears them all).
 Each update's per-action results are listed under "Last update".
-Press v to validate, a to add offers, i to copy the basket id.
+Press v to validate, a to add offers, k to move the basket to another country
+(initiate again with the same external id), i to copy the basket id.
 """
     DEFAULT_CSS = """
     BasketScreen #basket-summary { height: auto; padding: 0 1; }
@@ -98,6 +102,7 @@ Press v to validate, a to add offers, i to copy the basket id.
         Binding("u", "send_staged", "Send staged", id="basket.send_staged"),
         Binding("z", "drop_staged", "Drop staged", id="basket.drop_staged"),
         Binding("Z", "clear_staged", "Clear staged", id="basket.clear_staged", show=False),
+        Binding("k", "change_country", "Country", id="basket.country"),
         Binding("v", "validate", "Validate", id="basket.validate"),
         Binding("i", "copy_id", "Copy id", id="basket.copy_id"),
     ]
@@ -325,7 +330,10 @@ Press v to validate, a to add offers, i to copy the basket id.
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         basket = self.workspace.basket
-        if action in {"remove_item", "change_quantity", "toggle_stage", "validate", "copy_id"}:
+        if action in {
+            "remove_item", "change_quantity", "toggle_stage", "validate", "copy_id",
+            "change_country",
+        }:
             if basket is None:
                 return False
             if action in {"remove_item", "change_quantity"} and not basket.items:
@@ -417,6 +425,24 @@ Press v to validate, a to add offers, i to copy the basket id.
             self.workspace.unstage(len(self.workspace.staged) - 1)
         self.bb.context_changed()
 
+    def action_change_country(self) -> None:
+        basket = self.workspace.basket
+        if basket is None:
+            return
+
+        def chosen(code: str | None) -> None:
+            if code is None:
+                return
+            self.call_api(
+                f"Moving the basket to {code}",
+                lambda: self.workspace.change_country(code),
+                on_done=lambda _result: self.notify(
+                    f"The basket is now in {code} — press v to validate it there."
+                ),
+            )
+
+        self.app.push_screen(CountryScreen(basket.country), chosen)
+
     def action_validate(self) -> None:
         if self.workspace.basket is None:
             return
@@ -444,6 +470,11 @@ Press v to validate, a to add offers, i to copy the basket id.
         basket = self.workspace.basket
         if basket is None:
             return
+        yield SystemCommand(
+            "Basket: move to another country",
+            "Initiate again with the same external id and a new country",
+            self.action_change_country,
+        )
         if basket.items:
             yield SystemCommand(
                 "Basket: remove the highlighted item", "Asks first (or stages it in stage mode)",

@@ -45,6 +45,8 @@ class Target:
 
 
 class OffersScreen(AppScreen):
+
+    MODE = "offers"
     HELP = (
         "Build a basket from the catalogue. Type in the filter to narrow the table "
         "(name, path or id); Enter on a row, or ctrl+o, adds the highlighted offer to "

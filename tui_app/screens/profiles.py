@@ -64,6 +64,8 @@ def copy_name(name: str, taken: set[str]) -> str:
 
 
 class ProfilesScreen(AppScreen):
+
+    MODE = "profiles"
     HELP = """
 Connection profiles: where requests go, with which credentials.
 The built-in sandbox comes first; it needs nothing, can't change.

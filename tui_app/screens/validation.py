@@ -54,6 +54,8 @@ def verdict_text(basket: Basket | None, blocked: int, others: int) -> tuple[str,
 
 
 class ValidationScreen(AppScreen):
+
+    MODE = "validation"
     HELP = """
 The result of the last validation of the current basket: a verdict, the
 blocked products (by offer name, with the server's reasons; their rows are

@@ -38,6 +38,7 @@ from tui_app.services.models import (
     OrderAction,
     UpdateResponse,
     ValidateResponse,
+    describe_validation_error,
 )
 from tui_app.services.profiles import AuthKind, Profile, ProfileStore, Secrets
 from tui_app.services.session import BasketRecord, SessionStore
@@ -233,6 +234,48 @@ class Workspace:
         basket.order = result.data.order
         basket.validation = None  # the basket changed: the old verdict no longer holds
         self.remember()
+        return result
+
+    async def change_country(self, country: str) -> Result[InitiateResponse]:
+        """Move the basket to another country. Initiate with the same
+        external_id updates the same basket, so its items are sent again
+        with the new country (the update endpoint cannot change it)."""
+        basket = self._need_basket()
+        order = basket.order
+        draft = {
+            "order": {
+                "orderItems": [
+                    {
+                        "offer": {"id": item.offer.id, "version": item.offer.version},
+                        "quantity": int(item.quantity or 1),
+                        **({"type": item.type} if item.type in ("offer", "add_on") else {}),
+                    }
+                    for item in basket.items
+                    if item.offer and item.offer.id and item.offer.version
+                ],
+                "external_id": basket.external_id or order.external_id or "",
+                "country": country,
+                "source": order.source or "basket-builder",
+                "order_type": order.order_type if order.order_type in ("new", "renew")
+                else "new",
+                **({"tracking": order.tracking} if order.tracking else {}),
+            }
+        }
+        try:
+            body = InitiateCheckout.model_validate(draft)
+        except ValidationError as exc:
+            raise errors.RequestInvalid(describe_validation_error(exc)) from None
+        if body.order.external_id == "" or len(body.order.orderItems) != len(basket.items):
+            raise errors.RequestInvalid(
+                ["this basket's external id or item versions are unknown, so it cannot be "
+                 "re-initiated — start a new basket in the other country instead"]
+            )
+        result = await self.initiate(body)
+        if result.data.id != basket.basket_id:
+            self.warnings.append(
+                f"the server made a new basket {result.data.id} instead of updating "
+                f"{basket.basket_id}"
+            )
         return result
 
     def stage(self, action: OrderAction) -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from tui_app.formatting import money, plural
+from tui_app.formatting import money, plural, short
 
 
 class ContextBar(Static):
     DEFAULT_CSS = """
-    ContextBar { dock: top; height: 1; padding: 0 1; background: $panel; color: $foreground; }
+    ContextBar { height: 1; padding: 0 1; background: $panel; color: $foreground; }
     """
 
     def on_mount(self) -> None:
@@ -30,7 +30,8 @@ class ContextBar(Static):
             line.append(" starting the embedded sandbox…" if app.sandbox_pending else " no profile")
         elif workspace.is_sandbox:
             line.append(" SANDBOX ", style="bold reverse")
-            line.append(" embedded · no credentials needed")
+            if workspace.basket is None:
+                line.append(" embedded · no credentials needed")
         else:
             line.append(" TENANT ", style="bold reverse")
             line.append(f" {workspace.profile.name}")
@@ -38,7 +39,7 @@ class ContextBar(Static):
         if basket is not None:
             order = basket.order
             line.append("  │  ")
-            line.append(basket.basket_id, style="bold")
+            line.append(short(basket.basket_id, 15), style="bold")
             if basket.country:
                 line.append(f" · {basket.country}")
             line.append(f" · {plural(len(order.orderItems), 'item')}")
