@@ -152,6 +152,9 @@ class BasketBuilderApp(App[None]):
             await self.workspace.load_catalogue()
         except ApiError as exc:
             self.notify(exc.summary, title="Catalogue not loaded", severity="error", timeout=10)
+            panel = getattr(self.screen, "error_panel", None)
+            if panel is not None:
+                panel.show_error(exc)
         finally:
             self.busy = ""
             self.context_changed()

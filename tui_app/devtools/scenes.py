@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from tui_app.app import BasketBuilderApp, make_app
 from tui_app.sandbox import SandboxServer
@@ -25,6 +26,7 @@ from tui_app.services.paths import AppPaths
 from tui_app.services.workspace import Workspace
 
 SEED = 20261127
+CLOCK = 1_795_770_000.0  # 2026-11-27 09:00:00 UTC
 Step = Callable[[Pilot], Awaitable[None]]
 
 
@@ -113,8 +115,49 @@ def press(*keys: str) -> Step:
     return step
 
 
+def type_into(selector: str, text: str) -> Step:
+    """Put text in a field as if typed, then let the screen react."""
+
+    async def step(pilot: Pilot) -> None:
+        field = pilot.app.screen.query_one(selector, Input)
+        field.focus()
+        field.value = text
+        await settle(pilot)
+
+    return step
+
+
+def pick(*names: str) -> Step:
+    """Add offers to the offers screen's pick list, as Enter on a row would."""
+
+    async def step(pilot: Pilot) -> None:
+        for name in names:
+            offer = next(o for o in app_of(pilot).workspace.offers if o.display_name == name)
+            await type_into("#filter", offer.id)(pilot)
+            await pilot.press("ctrl+o")
+            await settle(pilot)
+        await type_into("#filter", "")(pilot)
+
+    return step
+
+
+def highlight(offer_name: str) -> Step:
+    async def step(pilot: Pilot) -> None:
+        from tui_app.widgets.basket_table import BasketTable
+
+        app = app_of(pilot)
+        item = next(i for i in app.workspace.basket.items if i.offer.name == offer_name)
+        grid = app.screen.query_one(BasketTable)
+        grid.move_cursor(row=grid.get_row_index(item.id))
+        grid.focus()
+        await settle(pilot)
+
+    return step
+
+
 def lose_cookie() -> Step:
-    """The basket's landing-state cookie is gone: the next update is a 404."""
+    """The server no longer knows the basket's landing-state cookie: the next
+    update is a 404, which the basket screen must explain."""
 
     async def step(pilot: Pilot) -> None:
         app = app_of(pilot)
@@ -124,21 +167,47 @@ def lose_cookie() -> Step:
 
 
 THREE = ["Digital Monthly", "Puzzles & Crosswords", "Digital Annual"]
+BLOCKED = [basket_of("Digital Monthly", "Print + Digital Bundle", country="DE"), validated()]
 
 SCENES: list[Scene] = [
     Scene("offers", "Offers: the sandbox catalogue, ready to pick from", "offers"),
+    Scene("offers-picked", "Offers: three items picked, the order form filled", "offers",
+          [pick(*THREE)]),
+    Scene("offers-filtered", "Offers: typing filters the catalogue", "offers",
+          [type_into("#filter", "digital")]),
+    Scene("offers-error", "Offers: the server's refusal of an unknown offer, form kept",
+          "offers",
+          [type_into("#manual-id", "0" * 40), type_into("#manual-version", "1" * 40),
+           press("ctrl+o"), press("ctrl+s")]),
     Scene("basket-empty", "Basket: nothing yet", "basket"),
     Scene("basket-filled", "Basket: three items, totals in GBP", "basket",
           [basket_of(*THREE, quantities=[2, 1, 1])]),
+    Scene("basket-small", "Basket at 80×24", "basket",
+          [basket_of(*THREE, quantities=[2, 1, 1])], size=(80, 24)),
     Scene("basket-staged", "Basket: two actions staged for one update", "basket",
           [basket_of(*THREE), stage_two()]),
+    Scene("basket-blocked", "Basket: the blocked item is marked", "basket", BLOCKED),
+    Scene("basket-error", "Basket: a 404 explained, the basket kept as last confirmed",
+          "basket",
+          [basket_of(*THREE), lose_cookie(), highlight("Digital Annual"), press("x"),
+           press("y")]),
+    Scene("quantity", "Change quantity: the offer's limits, checked as you type", "basket",
+          [basket_of(*THREE), highlight("Digital Monthly"), press("c"), press("1", "2")]),
+    Scene("confirm-remove", "Remove asks first", "basket",
+          [basket_of(*THREE), highlight("Digital Annual"), press("x")]),
+    Scene("country", "Move the basket to another country", "basket",
+          [basket_of(*THREE), press("k"), type_into("#country", "DE")]),
+    Scene("validation-none", "Validation: not validated yet", "validation",
+          [basket_of(*THREE)]),
     Scene("validation-valid", "Validation: a valid basket", "validation",
           [basket_of(*THREE), validated()]),
-    Scene("validation-blocked", "Validation: blocked in Germany, with the reasons", "validation",
-          [basket_of("Digital Monthly", "Print + Digital Bundle", country="DE"), validated()]),
-    Scene("basket-blocked", "Basket: the blocked item is marked", "basket",
-          [basket_of("Digital Monthly", "Print + Digital Bundle", country="DE"), validated()]),
+    Scene("validation-blocked", "Validation: blocked in Germany, with the reasons",
+          "validation", BLOCKED),
+    Scene("validation-wide", "Validation at 200×60", "validation", BLOCKED, size=(200, 60)),
     Scene("profiles", "Profiles: the built-in sandbox profile", "profiles"),
+    Scene("profiles-invalid", "Profiles: every field checked as you type", "profiles",
+          [press("ctrl+n"), type_into("#name", "Acme production"),
+           type_into("#target", "https://acme.prod.limio.com/api")]),
     Scene("help", "F1 help: every key of the screen, with its binding id", "basket",
           [basket_of(*THREE), press("f1")]),
 ]
@@ -153,7 +222,8 @@ def scene_app(scene: Scene, config_dir: Path | None = None) -> Iterator[BasketBu
         return Workspace(profiles, session,
                          external_ids=lambda: f"demo-order-{next(counter):04d}")
 
-    server = SandboxServer(seed=SEED).start()
+    # A fixed clock: expiry dates in the checkout are the same every run.
+    server = SandboxServer(seed=SEED, clock=lambda: CLOCK).start()
     try:
         with tempfile.TemporaryDirectory() as scratch:
             paths = AppPaths.resolve(config_dir or Path(scratch))
@@ -172,4 +242,8 @@ async def play(scene: Scene, pilot: Pilot) -> None:
     await settle(pilot)
     for step in scene.steps:
         await step(pilot)
+    await settle(pilot)
+    # A blinking cursor would be caught on or off at random.
+    for text_input in pilot.app.screen.query(Input):
+        text_input.cursor_blink = False
     await settle(pilot)
