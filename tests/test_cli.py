@@ -92,3 +92,12 @@ def test_a_port_in_use_is_a_one_line_error(sandbox):
     result = run("sandbox", "--memory", "--port", port)
     assert result.returncode == 2
     assert "in use" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_fault_options_are_checked():
+    result = run("sandbox", "--memory", "--fail-rate", "2")
+    assert result.returncode == 2 and "not a share between 0 and 1" in result.stderr
+    result = run("sandbox", "--memory", "--latency", "soon")
+    assert result.returncode == 2 and "MIN[:MAX]" in result.stderr
+    result = run("sandbox", "--memory", "--fail-rate", "0.7", "--drop-rate", "0.7")
+    assert result.returncode == 2 and "more than 1" in result.stderr

@@ -41,6 +41,25 @@ def _positive_int(value: str) -> int:
     return int(value)
 
 
+def _share(value: str) -> float:
+    try:
+        share = float(value)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a share between 0 and 1 (e.g. 0.1)")
+    return share
+
+
+def _latency(value: str) -> tuple[int, int]:
+    from tui_app.sandbox.faults import parse_latency
+
+    try:
+        return parse_latency(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="basket-builder",
@@ -71,6 +90,21 @@ def build_parser() -> argparse.ArgumentParser:
     store = sandbox.add_mutually_exclusive_group()
     store.add_argument("--memory", action="store_true", help="keep data in memory only")
     store.add_argument("--db", type=Path, metavar="PATH", help="SQLite file to use")
+    faults = sandbox.add_argument_group(
+        "fault injection",
+        "Make the sandbox misbehave on purpose, on /api requests only (repeatable with --seed).",
+    )
+    faults.add_argument("--latency", type=_latency, metavar="MS[:MAX]",
+                        help="wait this many milliseconds (or a random time in MS..MAX) "
+                        "before each reply")
+    faults.add_argument("--fail-rate", type=_share, default=0.0, metavar="SHARE",
+                        help="share of requests answered 502 without being processed (0-1)")
+    faults.add_argument("--drop-rate", type=_share, default=0.0, metavar="SHARE",
+                        help="share of requests processed, then cut off before the reply (0-1)")
+    faults.add_argument("--garbage-rate", type=_share, default=0.0, metavar="SHARE",
+                        help="share of requests answered with an HTML page instead of JSON")
+    faults.add_argument("--seed", type=int, metavar="N",
+                        help="seed for the faults (and basket ids), so a run can be repeated")
     sandbox.add_argument(
         "--token-ttl",
         type=_positive_int,
@@ -102,8 +136,22 @@ def _run_sandbox(args: argparse.Namespace) -> int:
             print(f"basket-builder sandbox: cannot create {db_path.parent}: {exc.strerror}",
                   file=sys.stderr)
             return EXIT_USAGE
+    from tui_app.sandbox.faults import FaultPlan
+
+    try:
+        faults = FaultPlan(
+            latency_ms=args.latency or (0, 0),
+            fail_rate=args.fail_rate,
+            drop_rate=args.drop_rate,
+            garbage_rate=args.garbage_rate,
+            seed=args.seed,
+        )
+    except ValueError as exc:
+        print(f"basket-builder sandbox: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     return run_foreground(
-        host=args.host, port=args.port, db_path=db_path, token_ttl=args.token_ttl
+        host=args.host, port=args.port, db_path=db_path, token_ttl=args.token_ttl,
+        faults=faults,
     )
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
     from tui_app.sandbox.db import Database, Org
+    from tui_app.sandbox.faults import FaultPlan
     from tui_app.sandbox.tokens import Credentials
 
 STARTUP_TIMEOUT = 10.0
@@ -44,6 +45,7 @@ class SandboxServer:
         *,
         clock: Callable[[], float] | None = None,
         seed: int | None = None,
+        faults: FaultPlan | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -53,6 +55,7 @@ class SandboxServer:
         # Tests move time forward to expire baskets; tokens always use real time.
         self._clock = clock
         self.seed = seed
+        self.faults = faults
         self._socket: socket.socket | None = None
         self._db: Database | None = None
         self._credentials: Credentials | None = None
@@ -140,8 +143,13 @@ class SandboxServer:
                 self._clock or time.time,
                 seed=self.seed,
             )
+            app = create_app(sandbox)
+            if self.faults is not None and self.faults.active:
+                from tui_app.sandbox.faults import FaultInjector
+
+                app = FaultInjector(app, self.faults)
             config = uvicorn.Config(
-                create_app(sandbox),
+                app,
                 lifespan="off",
                 access_log=self.access_log,
                 # In the background the host app owns logging: configure nothing
@@ -229,9 +237,13 @@ def run_foreground(
     port: int = 8765,
     db_path: Path | None = None,
     token_ttl: int = 3600,
+    faults: FaultPlan | None = None,
 ) -> int:
     """``basket-builder sandbox``: print the demo credentials, serve until Ctrl-C."""
-    server = SandboxServer(host, port, db_path, token_ttl, access_log=True)
+    server = SandboxServer(
+        host, port, db_path, token_ttl, access_log=True,
+        seed=faults.seed if faults else None, faults=faults,
+    )
     try:
         server._prepare(foreground=True)
     except SandboxError as exc:
@@ -255,6 +267,7 @@ def _banner(server: SandboxServer) -> str:
         f"  API base URL  {server.base_url}",
         f"  Token URL     {server.token_url}",
         f"  Data          {data}",
+        f"  Faults        {server.faults.describe() if server.faults else 'none'}",
         f"  Token TTL     {server.token_ttl} s",
         "",
         "Demo partner organisations (sandbox-only credentials):",
