@@ -421,3 +421,85 @@ async def test_the_log_can_reveal_one_exchange_only_when_asked(sandbox):
     last = log.last
     assert last.header("authorization", response=False) == "Bearer ***"
     assert log.raw(last.id).header("authorization", response=False) == f"Bearer {token}"
+
+
+# --------------------------------------------------------------------------- retries
+
+
+async def test_safe_reads_are_retried_after_a_transient_failure():
+    replies = iter([httpx.Response(503, text="busy"),
+                    httpx.Response(502, json={"message": "Bad Gateway: upstream hiccup"}),
+                    httpx.Response(200, json={"items": []})])
+    async with mock_client(lambda request: next(replies), backoff=0) as client:
+        page = (await client.list_offers()).data
+    assert page.items == [] and [e.status for e in client.log] == [503, 502, 200]
+
+
+async def test_a_502_naming_a_field_is_not_retried():
+    calls = []
+
+    def reply(request):
+        calls.append(request)
+        return httpx.Response(502, json={"message": "order.country: 'XX' is not a country"})
+
+    async with mock_client(reply, backoff=0) as client:
+        with pytest.raises(errors.UpstreamError):
+            await client.validate("basket-" + "a" * 36)
+    assert len(calls) == 1
+
+
+async def test_an_update_is_never_sent_twice_and_a_lost_reply_is_outcome_unknown():
+    calls = []
+
+    def reply(request):
+        calls.append(request)
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete body")
+
+    cookies = BasketCookies({"basket-" + "a" * 36: {"s": "1"}})
+    async with mock_client(reply, backoff=0, cookies=cookies) as client:
+        with pytest.raises(errors.OutcomeUnknown) as caught:
+            await client.update("basket-" + "a" * 36, [OrderAction.add("o")])
+    assert len(calls) == 1
+    assert "may or may not have been applied" in caught.value.hint
+
+
+async def test_a_refused_update_is_not_outcome_unknown():
+    def reply(request):
+        raise httpx.ConnectError("[Errno 111] Connection refused")
+
+    cookies = BasketCookies({"basket-" + "a" * 36: {"s": "1"}})
+    async with mock_client(reply, backoff=0, cookies=cookies) as client:
+        with pytest.raises(errors.ConnectionRefused):
+            await client.update("basket-" + "a" * 36, [OrderAction.add("o")])
+
+
+class _DropUpdateReplies(httpx.AsyncHTTPTransport):
+    """Delivers every request, then loses the reply of each update."""
+
+    async def handle_async_request(self, request):
+        response = await super().handle_async_request(request)
+        if request.method == "PUT":
+            await response.aread()
+            raise httpx.RemoteProtocolError("peer closed connection without a complete reply")
+        return response
+
+
+async def test_after_a_lost_update_reply_the_basket_is_reread_not_resent(tmp_path, sandbox):
+    from test_workspace import named, open_workspace, order
+
+    from tui_app.services.connection import SANDBOX_PROFILE_NAME, build_client
+
+    workspace = open_workspace(tmp_path, sandbox)
+    workspace.client_factory = lambda profile, secrets, **kw: build_client(
+        profile, secrets, transport=_DropUpdateReplies(), **kw
+    )
+    await workspace.activate(SANDBOX_PROFILE_NAME)
+    await workspace.load_catalogue()
+    await workspace.initiate(order(named(workspace, "Digital Monthly")))
+    annual = named(workspace, "Digital Annual")[0]
+    with pytest.raises(errors.OutcomeUnknown):
+        await workspace.update([OrderAction.add(annual.id)])
+    # The add did reach the server: the re-read basket shows it, exactly once.
+    assert [i.offer.name for i in workspace.basket.items] == ["Digital Monthly", "Digital Annual"]
+    assert sum(1 for e in workspace.log if e.method == "PUT") == 1
+    await workspace.aclose()

@@ -9,7 +9,9 @@ redacted, in the exchange log.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import random
 import re
 import socket
 import ssl
@@ -46,6 +48,35 @@ T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_TIMEOUT = 30.0
+
+# Which operations may be sent again after a transient failure:
+# - validate and the catalogue only read;
+# - initiate is "create or update" keyed by external_id, so a repeat updates
+#   the same basket instead of making a second one;
+# - update is NEVER retried: a repeated "add" would add the item twice. When
+#   its outcome is unknown the caller is told so (OutcomeUnknown) and must
+#   re-read the basket before acting again.
+RETRY_SAFE = frozenset({"validate", "offers", "initiate"})
+DEFAULT_RETRIES = 2
+DEFAULT_BACKOFF = 0.25
+# A 502 whose message names a field ("order.country: ...") is a payload
+# problem: sending the same body again cannot help.
+_FIELD_MESSAGE = re.compile(r"^[A-Za-z_][\w.\[\]]*: ")
+
+
+def _transient(error: errors.ApiError) -> bool:
+    if isinstance(error, errors.UpstreamError):
+        return not _FIELD_MESSAGE.match(error.message)
+    # Unknown hosts and untrusted certificates do not fix themselves.
+    return not isinstance(error, errors.NameResolutionError | errors.TLSError)
+
+
+def _may_have_arrived(error: errors.ApiError) -> bool:
+    """True when the request may have reached the server: the connection
+    dropped or timed out after it was sent (not refused, not unresolved)."""
+    return isinstance(error, errors.TransportError) and not isinstance(
+        error, errors.ConnectionRefused | errors.NameResolutionError | errors.TLSError
+    ) and not getattr(error, "before_sending", False)
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
@@ -91,6 +122,10 @@ def server_message(response: httpx.Response) -> str | None:
 def _transport_error(exc: Exception, url: str) -> errors.TransportError:
     """Name what went wrong on the wire from httpx's exception and its causes."""
     host = httpx.URL(url).host
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        failure = errors.TimeoutError_(f"could not connect to {host} in time")
+        failure.before_sending = True
+        return failure
     if isinstance(exc, httpx.TimeoutException):
         return errors.TimeoutError_(f"no reply from {host} in time ({type(exc).__name__})")
     chain: list[BaseException] = []
@@ -135,6 +170,8 @@ class CheckoutClient:
         log: ExchangeLog | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         ca_bundle: str | None = None,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
     ) -> None:
         if timeout <= 0:
             raise ValueError("the timeout must be a positive number of seconds")
@@ -146,6 +183,8 @@ class CheckoutClient:
         self.log = log if log is not None else ExchangeLog()
         self._transport = transport
         self._ca_bundle = ca_bundle
+        self.retries = retries
+        self.backoff = backoff
         self._http: httpx.AsyncClient | None = None
         for secret in auth.secrets:
             self.log.add_secret(secret)
@@ -233,6 +272,34 @@ class CheckoutClient:
         body: BaseModel | None = None,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+    ) -> tuple[M, httpx.Response, Exchange]:
+        """Send, retrying only where it is safe (see RETRY_SAFE)."""
+        retries = self.retries if operation in RETRY_SAFE else 0
+        for attempt in range(retries + 1):
+            try:
+                return await self._call_once(
+                    operation, method, path, model, body=body, params=params, headers=headers
+                )
+            except (errors.UpstreamError, errors.TransportError) as exc:
+                if attempt == retries or not _transient(exc):
+                    if operation == "update" and _may_have_arrived(exc):
+                        raise errors.OutcomeUnknown(exc.message, exchange=exc.exchange) from None
+                    raise
+            # Backoff with jitter: 0.25 s, 0.5 s, ... so a struggling server
+            # is not hammered by every client at the same instant.
+            await asyncio.sleep(self.backoff * (2**attempt) * (0.5 + random.random()))
+        raise AssertionError("unreachable")
+
+    async def _call_once(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        model: type[M],
+        *,
+        body: BaseModel | None,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
     ) -> tuple[M, httpx.Response, Exchange]:
         payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
         for attempt in (1, 2):

@@ -12,6 +12,7 @@ show the raw reply.
     ├── UpstreamError         502 (invalid payload or a transient fault), 503, 504
     ├── UnexpectedReply       non-JSON, wrong shape, undocumented status
     └── TransportError        nothing usable came back
+        ├── OutcomeUnknown    an update was sent, the reply was lost
         ├── TimeoutError_     (named with a trailing underscore: not the builtin)
         ├── ConnectionRefused
         ├── NameResolutionError
@@ -89,6 +90,18 @@ class UnexpectedReply(ApiError):
 class TransportError(ApiError):
     title = "No reply"
     hint = "check the network and the tenant address"
+    before_sending = False  # True when the request certainly never left
+
+
+class OutcomeUnknown(TransportError):
+    """An update was sent but no complete reply came back: it may or may not
+    have been applied. Never retried; re-read the basket before acting again."""
+
+    title = "Outcome unknown"
+    hint = (
+        "the update may or may not have been applied — the basket has been re-read "
+        "from the server; check it before trying again"
+    )
 
 
 class TimeoutError_(TransportError):  # a trailing _ keeps the builtin usable

@@ -230,7 +230,13 @@ class Workspace:
     async def update(self, actions: list[OrderAction]) -> Result[UpdateResponse]:
         basket = self._need_basket()
         async with self._busy:
-            result = await self._client().update(basket.basket_id, actions)
+            try:
+                result = await self._client().update(basket.basket_id, actions)
+            except errors.OutcomeUnknown:
+                # Never guess and never resend: read the basket as it is now
+                # (validate returns its current state), then let the user decide.
+                await self._reread(basket)
+                raise
         basket.order = result.data.order
         basket.validation = None  # the basket changed: the old verdict no longer holds
         self.remember()
@@ -277,6 +283,16 @@ class Workspace:
                 f"{basket.basket_id}"
             )
         return result
+
+    async def _reread(self, basket: Basket) -> None:
+        try:
+            verdict = (await self._client().validate(basket.basket_id)).data
+        except errors.ApiError as exc:
+            self.warnings.append(f"the basket could not be re-read either: {exc.summary}")
+            return
+        basket.order = verdict.checkout
+        basket.validation = verdict
+        self.remember()
 
     def stage(self, action: OrderAction) -> None:
         self.staged.append(action)
