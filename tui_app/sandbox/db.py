@@ -180,6 +180,12 @@ class Transaction:
             if statement.strip():
                 self._conn.execute(statement)
 
+    def counts(self) -> tuple[int, int]:
+        """(baskets, items): what a refused request must leave unchanged."""
+        baskets = self._conn.execute("SELECT COUNT(*) FROM baskets").fetchone()[0]
+        items = self._conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
+        return baskets, items
+
     # ------------------------------------------------------------------ meta
 
     def get_meta(self, key: str) -> str | None:
