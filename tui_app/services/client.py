@@ -16,6 +16,7 @@ import re
 import socket
 import ssl
 import time
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -119,8 +120,30 @@ def server_message(response: httpx.Response) -> str | None:
     return excerpt[:200] + ("…" if len(excerpt) > 200 else "")
 
 
+def proxy_for(url: str) -> str | None:
+    """The proxy the environment (HTTPS_PROXY, NO_PROXY, ...) sends ``url`` through."""
+    parsed = httpx.URL(url)
+    proxy = urllib.request.getproxies().get(parsed.scheme)
+    if not proxy or urllib.request.proxy_bypass(parsed.host):
+        return None
+    return proxy
+
+
 def _transport_error(exc: Exception, url: str) -> errors.TransportError:
-    """Name what went wrong on the wire from httpx's exception and its causes."""
+    """Name what went wrong on the wire, and whether the proxy is to blame."""
+    failure = _classify_transport_error(exc, url)
+    proxy = proxy_for(url)
+    if proxy and isinstance(
+        failure, errors.ConnectionRefused | errors.NameResolutionError | errors.TimeoutError_
+    ):
+        failure.message = f"through the proxy {proxy}: {failure.message}"
+        failure.hint = (
+            "the proxy may be down or wrong — check HTTPS_PROXY / HTTP_PROXY and NO_PROXY"
+        )
+    return failure
+
+
+def _classify_transport_error(exc: Exception, url: str) -> errors.TransportError:
     host = httpx.URL(url).host
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
         failure = errors.TimeoutError_(f"could not connect to {host} in time")
