@@ -503,3 +503,23 @@ async def test_after_a_lost_update_reply_the_basket_is_reread_not_resent(tmp_pat
     assert [i.offer.name for i in workspace.basket.items] == ["Digital Monthly", "Digital Annual"]
     assert sum(1 for e in workspace.log if e.method == "PUT") == 1
     await workspace.aclose()
+
+
+@pytest.mark.parametrize("declared", [True, False])
+async def test_a_huge_reply_is_refused_without_reading_it_all(declared):
+    body = b'{"items": [' + b'"x",' * 400_000 + b'"x"]}'
+
+    def reply(request):
+        if declared:
+            return httpx.Response(200, content=body)
+        async def chunks():  # streamed, with no Content-Length to go by
+            for start in range(0, len(body), 65536):
+                yield body[start:start + 65536]
+
+        return httpx.Response(200, content=chunks())
+
+    async with mock_client(reply, max_reply_bytes=1024 * 1024, retries=0) as client:
+        with pytest.raises(errors.UnexpectedReply) as caught:
+            await client.list_offers()
+    assert "larger than 1 MiB" in caught.value.message
+    assert 0 < len(caught.value.exchange.response_body) <= 65536

@@ -179,6 +179,33 @@ def _classify_transport_error(exc: Exception, url: str) -> errors.TransportError
     return errors.TransportError(f"could not talk to {host}: {exc or type(exc).__name__}")
 
 
+MAX_REPLY_BYTES = 10 * 1024 * 1024
+
+
+async def _read_limited(response: httpx.Response, limit: int) -> bool:
+    """Read the body, keeping at most ``limit`` bytes; True if there was more.
+    A tenant (or a proxy) that streams gigabytes must not exhaust memory."""
+    declared = response.headers.get("content-length", "")
+    chunks: list[bytes] = []
+    size = 0
+    if declared.isdigit() and int(declared) > limit:
+        async for chunk in response.aiter_bytes():
+            chunks.append(chunk[: limit - size])
+            size += len(chunks[-1])
+            if size >= limit:
+                break
+        response._content = b"".join(chunks)[:65536]  # keep a first part to show
+        return True
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            response._content = (b"".join(chunks) + chunk)[:65536]
+            return True
+        chunks.append(chunk)
+    response._content = b"".join(chunks)
+    return False
+
+
 class CheckoutClient:
     """Talks to one tenant (or the sandbox) with one set of credentials."""
 
@@ -195,6 +222,7 @@ class CheckoutClient:
         ca_bundle: str | None = None,
         retries: int = DEFAULT_RETRIES,
         backoff: float = DEFAULT_BACKOFF,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
     ) -> None:
         if timeout <= 0:
             raise ValueError("the timeout must be a positive number of seconds")
@@ -207,6 +235,7 @@ class CheckoutClient:
         self._transport = transport
         self._ca_bundle = ca_bundle
         self.retries = retries
+        self.max_reply_bytes = max_reply_bytes
         self.backoff = backoff
         self._http: httpx.AsyncClient | None = None
         for secret in auth.secrets:
@@ -254,36 +283,41 @@ class CheckoutClient:
         started = datetime.now(UTC)
         clock = time.perf_counter()
         request_body = request.content.decode("utf-8", "replace")
-        try:
-            response = await self.http.send(request)
-        except httpx.HTTPError as exc:
-            failure = _transport_error(exc, str(request.url))
-            exchange = self.log.record(
+
+        def record(response: httpx.Response | None, body: str, error: str | None) -> Exchange:
+            return self.log.record(
                 method=request.method,
                 url=str(request.url),
                 request_headers=request.headers.multi_items(),
                 request_body=request_body,
-                status=None,
-                response_headers=[],
-                response_body="",
+                status=response.status_code if response is not None else None,
+                response_headers=response.headers.multi_items() if response is not None else [],
+                response_body=body,
                 duration_ms=(time.perf_counter() - clock) * 1000,
                 started_at=started,
-                error=f"{failure.title}: {failure.message}",
+                error=error,
             )
-            failure.exchange = exchange
+
+        try:
+            response = await self.http.send(request, stream=True)
+            try:
+                too_big = await _read_limited(response, self.max_reply_bytes)
+            finally:
+                await response.aclose()
+        except httpx.HTTPError as exc:
+            failure = _transport_error(exc, str(request.url))
+            failure.exchange = record(None, "", f"{failure.title}: {failure.message}")
             raise failure from None
-        exchange = self.log.record(
-            method=request.method,
-            url=str(request.url),
-            request_headers=request.headers.multi_items(),
-            request_body=request_body,
-            status=response.status_code,
-            response_headers=response.headers.multi_items(),
-            response_body=response.text,
-            duration_ms=(time.perf_counter() - clock) * 1000,
-            started_at=started,
-        )
-        return response, exchange
+        if too_big:
+            limit = self.max_reply_bytes // (1024 * 1024)
+            failure = errors.UnexpectedReply(
+                f"the reply is larger than {limit} MiB — no basket reply is that big; "
+                "the first part is in the inspector",
+                status=response.status_code,
+            )
+            failure.exchange = record(response, response.text, failure.message)
+            raise failure
+        return response, record(response, response.text, None)
 
     async def _call(
         self,
