@@ -17,9 +17,11 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from tui_app.screens.basket import BasketScreen
+from tui_app.screens.inspector import InspectorScreen
 from tui_app.screens.modals import HelpScreen, ResumeScreen
 from tui_app.screens.offers import OffersScreen
 from tui_app.screens.profiles import ProfilesScreen
+from tui_app.screens.scenarios import ScenariosScreen
 from tui_app.screens.validation import ValidationScreen
 from tui_app.services.connection import SANDBOX_PROFILE_NAME, EmbeddedSandbox, ProfileNotUsable
 from tui_app.services.errors import ApiError
@@ -38,6 +40,8 @@ SCREEN_TITLES = {
     "offers": "Offers",
     "basket": "Basket",
     "validation": "Validation",
+    "inspector": "Inspector",
+    "scenarios": "Scenarios",
 }
 
 
@@ -48,6 +52,8 @@ class BasketBuilderApp(App[None]):
         "offers": OffersScreen,
         "basket": BasketScreen,
         "validation": ValidationScreen,
+        "inspector": InspectorScreen,
+        "scenarios": ScenariosScreen,
     }
     BINDINGS = [
         # Screen keys live in the nav bar; the footer is left to each screen's actions.
@@ -56,6 +62,8 @@ class BasketBuilderApp(App[None]):
         Binding("f3", "go('offers')", "Offers", id="app.offers", show=False),
         Binding("f4", "go('basket')", "Basket", id="app.basket", show=False),
         Binding("f5", "go('validation')", "Validation", id="app.validation", show=False),
+        Binding("f7", "go('inspector')", "Inspector", id="app.inspector", show=False),
+        Binding("f9", "go('scenarios')", "Scenarios", id="app.scenarios", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
     ]
 

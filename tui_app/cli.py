@@ -5,6 +5,7 @@ command that needs them, so `--help` and `--version` answer at once."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +13,9 @@ from pathlib import Path
 from tui_app import __version__
 
 EXIT_OK = 0
+EXIT_FAILED = 1  # `run`: an expectation failed or a step could not run
 EXIT_USAGE = 2
+TOKEN_ENV = "LIMIO_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 
 
 class _Parser(argparse.ArgumentParser):
@@ -112,7 +115,46 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="lifetime of minted tokens (default: 3600)",
     )
+    _add_run_command(commands)
     return parser
+
+
+def _add_run_command(commands) -> None:
+    run = commands.add_parser(
+        "run",
+        help="replay scenario files and check every step (no TUI)",
+        description="Replay scenario files (TOML; see examples/) step by step and "
+        "check each reply against the file's expectations. One line per step, a "
+        "diff for each failed expectation, then a summary. With no --profile and no "
+        "--base-url it runs on a fresh in-memory sandbox. Exit status: 0 all passed, "
+        "1 an expectation failed or a step could not run, 2 a bad file or bad options.",
+        epilog="The token is never printed. Keep it off the command line: leave out "
+        "--token and set LIMIO_TOKEN instead.",
+    )
+    run.add_argument("files", nargs="+", type=Path, metavar="FILE", help="scenario files")
+    target = run.add_mutually_exclusive_group()
+    target.add_argument(
+        "--profile", dest="run_profile", metavar="NAME", help="run against a stored profile"
+    )
+    target.add_argument(
+        "--base-url", metavar="URL", help="run against this API base URL with a bearer token"
+    )
+    run.add_argument(
+        "--token",
+        metavar="T",
+        help="bearer token for --base-url (default: the LIMIO_TOKEN environment variable)",
+    )
+    run.add_argument(
+        "--json", action="store_true", help="print one JSON object per step and nothing else"
+    )
+    run.add_argument("--junit", type=Path, metavar="PATH", help="also write JUnit XML to PATH")
+    run.add_argument(
+        "--config-dir",
+        dest="run_config_dir",
+        type=_existing_dir_or_new,
+        metavar="DIR",
+        help="where the profiles are (same as the global --config-dir)",
+    )
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
@@ -153,6 +195,158 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         host=args.host, port=args.port, db_path=db_path, token_ttl=args.token_ttl,
         faults=faults,
     )
+
+
+class _Refused(Exception):
+    """An option or file `run` cannot work with; the message says which and why."""
+
+
+def _run_scenarios(args: argparse.Namespace) -> int:
+    """`basket-builder run FILE...`: every file is checked before anything is sent."""
+    from tui_app.services.scenario import ScenarioError, load_scenario
+
+    problems: list[str] = []
+    scenarios = []
+    for path in args.files:
+        try:
+            scenarios.append((str(path), load_scenario(path.expanduser())))
+        except ScenarioError as exc:
+            problems.extend(str(problem) for problem in exc.problems)
+        except OSError as exc:
+            problems.append(f"{path}: cannot read it: {exc.strerror or exc}")
+        except UnicodeDecodeError:
+            problems.append(f"{path}:1: not UTF-8 text")
+    junit = args.junit.expanduser() if args.junit else None
+    if junit is not None and (junit.is_dir() or not junit.parent.is_dir()):
+        problems.append(f"--junit {args.junit}: " + (
+            "is a directory" if junit.is_dir() else f"the folder {junit.parent} does not exist"
+        ))
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        client, stop = _scenario_client(args)
+    except _Refused as exc:
+        print(f"basket-builder run: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        results = asyncio.run(_replay_all(client, scenarios, as_json=args.json))
+    finally:
+        stop()
+    if junit is not None:
+        from tui_app.services.files import StoreError, atomic_write
+        from tui_app.services.reports import junit_xml
+
+        try:
+            atomic_write(junit, junit_xml(results).encode("utf-8"))
+        except StoreError as exc:
+            print(f"basket-builder run: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    return EXIT_OK if all(result.passed for _, result in results) else EXIT_FAILED
+
+
+async def _replay_all(client, scenarios, *, as_json: bool):
+    from tui_app.services.replay import OfferIndex, run_scenario
+    from tui_app.services.reports import ASCII, json_line, marks_for, step_lines, summary_line
+
+    marks = marks_for(getattr(sys.stdout, "encoding", None))
+    if marks is ASCII and hasattr(sys.stdout, "reconfigure"):
+        # Offer names and server messages may still hold characters the
+        # terminal cannot show: a "?" beats a crash halfway through a run.
+        sys.stdout.reconfigure(errors="replace")
+    results = []
+    async with client:
+        offers = OfferIndex(client)  # one catalogue fetch for the whole run
+        for label, scenario in scenarios:
+            count = len(scenario.steps)
+
+            def show(step, label=label, scenario=scenario, count=count):
+                if as_json:
+                    print(json_line(label, scenario.name, count, step, ascii_only=marks is ASCII),
+                          flush=True)
+                else:
+                    print("\n".join(step_lines(label, step, count, marks)), flush=True)
+
+            result = await run_scenario(scenario, client, on_step=show, offers=offers)
+            results.append((label, result))
+    if not as_json:
+        print(summary_line([result for _, result in results], marks))
+    return results
+
+
+def _scenario_client(args: argparse.Namespace):
+    """The client `run` talks through, and what to call when done."""
+    from tui_app.services.connection import SANDBOX_PROFILE_NAME
+
+    profile = args.run_profile or args.profile
+    if args.base_url is not None and profile is not None:
+        raise _Refused("give --profile or --base-url, not both")
+    if args.token is not None and args.base_url is None:
+        raise _Refused("--token goes with --base-url (a stored profile has its own secrets)")
+    if args.base_url is not None:
+        return _bearer_client(args.base_url, args.token), (lambda: None)
+    if profile is not None and profile != SANDBOX_PROFILE_NAME:
+        return _profile_client(profile, args.run_config_dir or args.config_dir), (lambda: None)
+    return _sandbox_client()
+
+
+def _bearer_client(base_url: str, token: str | None):
+    import os
+
+    from tui_app.services.auth import BearerAuth
+    from tui_app.services.client import CheckoutClient
+    from tui_app.services.endpoints import Endpoint, EndpointError
+
+    token = token if token is not None else os.environ.get(TOKEN_ENV)
+    if not token:
+        raise _Refused(f"--base-url needs a bearer token: set {TOKEN_ENV} (or give --token)")
+    try:
+        endpoint = Endpoint.from_base_url(base_url)
+        auth = BearerAuth(token)
+    except (EndpointError, ValueError) as exc:
+        raise _Refused(str(exc)) from None
+    return CheckoutClient(endpoint, auth)
+
+
+def _profile_client(name: str, config_dir: Path | None):
+    from tui_app.services.connection import ProfileNotUsable, build_client
+    from tui_app.services.files import StoreError
+    from tui_app.services.paths import AppPaths
+    from tui_app.services.profiles import ProfileStore
+
+    store = ProfileStore(AppPaths.resolve(config_dir))
+    try:
+        store.load()
+    except StoreError as exc:
+        raise _Refused(str(exc)) from None
+    profile = store.get(name)
+    if profile is None:
+        known = ", ".join(p.name for p in store.profiles()) or "none yet"
+        raise _Refused(f"no profile named {name!r} (profiles: {known})")
+    try:
+        return build_client(profile, store.secrets_for(name))
+    except ProfileNotUsable as exc:
+        raise _Refused(str(exc)) from None
+
+
+def _sandbox_client():
+    """A fresh in-memory sandbox of the run's own, as the first demo org."""
+    from tui_app.sandbox.server import SandboxError, SandboxServer
+    from tui_app.services.auth import ClientCredentialsAuth
+    from tui_app.services.client import CheckoutClient
+    from tui_app.services.endpoints import Endpoint
+
+    try:
+        server = SandboxServer().start()
+    except SandboxError as exc:
+        raise _Refused(str(exc)) from None
+    org = server.orgs[0]
+    client = CheckoutClient(
+        Endpoint.from_base_url(server.base_url),
+        ClientCredentialsAuth(org.client_id, org.client_secret),
+    )
+    return client, server.stop
 
 
 def _start_embedded_sandbox(db_path: Path):
@@ -215,6 +409,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "sandbox":
             return _run_sandbox(args)
+        if args.command == "run":
+            return _run_scenarios(args)
         return _run_tui(args)
     except KeyboardInterrupt:
         return 130

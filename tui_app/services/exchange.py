@@ -158,6 +158,10 @@ class ExchangeLog:
         """Call ``listener(exchange)`` after each recorded exchange."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def record(
         self,
         *,

@@ -11,6 +11,8 @@ SCREENS = (
     ("offers", "app.offers", "Offers"),
     ("basket", "app.basket", "Basket"),
     ("validation", "app.validation", "Validation"),
+    ("inspector", "app.inspector", "Inspector"),
+    ("scenarios", "app.scenarios", "Scenarios"),
 )
 
 
@@ -36,12 +38,11 @@ class NavBar(Static):
     def describe(self) -> Text:
         line = Text()
         for mode, binding_id, title in SCREENS:
-            label = f" {self.key_for(binding_id)} {title} "
+            label = f"{self.key_for(binding_id)} {title}"
             if mode == self.mode:
-                line.append(f"▸{label}", style="bold reverse")
+                line.append(f"▸{label} ", style="bold reverse")
             else:
-                line.append(f" {label}")
-            line.append(" ")
+                line.append(f" {label} ")
         line.append(f"  {self.key_for('app.help')} help · ctrl+p commands · "
                     f"{self.key_for('app.quit')} quit", style="dim")
         return line

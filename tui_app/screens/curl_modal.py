@@ -1,0 +1,121 @@
+"""Copy as curl: the command for one exchange, to copy or save as a script.
+
+The command reads the token from ``$LIMIO_TOKEN`` (and a client secret from
+``$LIMIO_CLIENT_SECRET``); neither is ever written into it. The landing-state
+cookie is, because update cannot find the basket without it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+from tui_app.screens.save_path import SavePathScreen
+from tui_app.services.curl import to_curl, variables_needed, write_script
+from tui_app.services.exchange import Exchange
+from tui_app.widgets.exchange_format import summary
+
+
+def script_name(exchange: Exchange) -> str:
+    return f"basket-builder-{exchange.id}.sh"
+
+
+class CurlScreen(ModalScreen[None]):
+    """Dismisses with nothing; copying and saving happen inside."""
+
+    DEFAULT_CSS = """
+    CurlScreen { align: center middle; }
+    CurlScreen > Vertical {
+        width: 110; max-width: 95%; height: auto; max-height: 95%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    CurlScreen .title { text-style: bold; }
+    CurlScreen #curl-note { color: $text-warning; margin: 1 0; height: auto; }
+    CurlScreen #curl-scroll {
+        height: auto; max-height: 20; border: round $panel-lighten-2; padding: 0 1;
+    }
+    CurlScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
+    CurlScreen Button { margin-left: 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Close", id="curl.close"),
+        Binding("c", "copy", "Copy", id="curl.copy"),
+        Binding("s", "save", "Save as script", id="curl.save"),
+    ]
+
+    def __init__(self, exchange: Exchange, *, raw: bool = True, cwd: Path | None = None) -> None:
+        """``exchange`` should be the raw one (``raw=True``): the redacted
+        one has the cookie masked, which update will not accept."""
+        super().__init__()
+        self.exchange, self.raw, self.cwd = exchange, raw, cwd
+        self.command = to_curl(exchange)
+
+    def note(self) -> str:
+        variables = variables_needed(self.command)
+        lines = []
+        if variables:
+            names = " and ".join(f"${v}" for v in variables)
+            lines.append(
+                f"Set {names} in your shell before running it "
+                f"(export {variables[0]}=…): credentials are never written into the command."
+            )
+        if not self.raw:
+            lines.append(
+                "The raw exchange is no longer kept: masked values (***) must be filled in."
+            )
+        return "\n".join(lines) or "This request needs no credentials."
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(f"Copy as curl — {summary(self.exchange)}"), classes="title")
+            yield Static(Text(self.note()), id="curl-note")
+            with VerticalScroll(id="curl-scroll"):
+                yield Static(Text(self.command), id="curl-command")
+            with Horizontal():
+                yield Button("Close (Esc)", id="curl-close")
+                yield Button("Save as script (s)", id="curl-save")
+                yield Button("Copy (c)", id="curl-copy", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#curl-copy", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "curl-copy":
+            self.action_copy()
+        elif event.button.id == "curl-save":
+            self.action_save()
+        else:
+            self.dismiss(None)
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.command)
+        self.notify("Copied the curl command to the clipboard.", timeout=4)
+
+    def action_save(self) -> None:
+        title = f"Replays exchange {summary(self.exchange)}"
+
+        def write(path: Path) -> None:
+            write_script(path, self.command, title=title)
+
+        self.app.push_screen(
+            SavePathScreen(
+                "Save the curl command as a script",
+                "An executable #!/bin/sh file (mode 700). It holds the basket's cookie but "
+                "no token: export LIMIO_TOKEN before running it.",
+                script_name(self.exchange),
+                write,
+                cwd=self.cwd,
+            ),
+            self._saved,
+        )
+
+    def _saved(self, path: Path | None) -> None:
+        if path is not None:
+            self.notify(f"Saved the curl command to {path}", timeout=6)
