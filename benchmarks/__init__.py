@@ -1,0 +1,1 @@
+"""basket-builder benchmarks: run them with `python benchmarks/run.py` (see README.md here)."""
