@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -47,6 +48,18 @@ class AppScreen(Screen[None]):
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
         yield  # pragma: no cover
+
+    def refresh_bindings_if_changed(self) -> None:
+        """Rebuild the footer only when an action became possible or impossible:
+        a rebuild remounts every footer key, far too slow to do on every redraw."""
+        state = tuple(
+            self.check_action(binding.action.split("(")[0], ())
+            for binding in self.BINDINGS
+            if isinstance(binding, Binding)
+        )
+        if state != getattr(self, "_binding_state", None):
+            self._binding_state = state
+            self.refresh_bindings()
 
     @property
     def error_panel(self) -> ErrorPanel:

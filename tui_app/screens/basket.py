@@ -147,7 +147,7 @@ Press v to validate, a to add offers, k to move the basket to another country
         table.sync(self.rows(basket) if basket is not None else [])
         self.draw_staged(basket)
         self.draw_results(basket)
-        self.refresh_bindings()
+        self.refresh_bindings_if_changed()
 
     def empty_text(self) -> str:
         text = EMPTY_TEXT

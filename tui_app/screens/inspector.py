@@ -120,7 +120,7 @@ e exports the whole log as a HAR file, secrets masked.
         count = self.table.row_count
         self.table.border_subtitle = plural(count, "exchange") if count else None
         self.show_detail()
-        self.refresh_bindings()
+        self.refresh_bindings_if_changed()
 
     def show_detail(self) -> None:
         exchange = self.current

@@ -207,7 +207,7 @@ class OffersScreen(AppScreen):
         self._describe_catalogue()
         self._describe_basket()
         self._describe_pick()
-        self.refresh_bindings()
+        self.refresh_bindings_if_changed()
 
     def _busy_changed(self, _busy: str = "") -> None:
         self._describe_catalogue()

@@ -114,7 +114,7 @@ i to copy the basket id.
             banner.set_class(name == kind, name)
         self.query_one("#problems", Static).update(self.problems_text(basket, blocked, others))
         self.draw_tree(verdict)
-        self.refresh_bindings()
+        self.refresh_bindings_if_changed()
 
     def problems_text(
         self, basket: Basket | None, blocked: list[BlockedProduct],
