@@ -223,7 +223,8 @@ class BasketBuilderApp(App[None]):
 
     def action_copy(self, text: str, what: str) -> None:
         self.copy_to_clipboard(text)
-        self.notify(f"Copied {what}: {text}", timeout=4)
+        # markup=False: copied text is data (ids, links), never styling.
+        self.notify(f"Copied {what}: {text}", timeout=4, markup=False)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -11,6 +12,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from tui_app.screens.modals import MODAL_CSS
 from tui_app.services.countries import CountryError, country_name, parse_country, suggestions
+from tui_app.widgets.plain_input import PlainInput
 
 
 class CountryScreen(ModalScreen[str | None]):
@@ -30,7 +32,7 @@ class CountryScreen(ModalScreen[str | None]):
                 "The basket is initiated again with the same external id and items, "
                 "so the server updates this basket for the new country."
             )
-            yield Input(
+            yield PlainInput(
                 self.current,
                 placeholder="two-letter code, e.g. DE",
                 suggester=SuggestFromList(suggestions(), case_sensitive=False),
@@ -46,12 +48,13 @@ class CountryScreen(ModalScreen[str | None]):
         try:
             code = parse_country(self.query_one("#country", Input).value)
         except CountryError as exc:
-            reason.update(f"✗ {exc}")
+            # Text, not markup: the reason quotes what was typed ("[/]" included).
+            reason.update(Text(f"✗ {exc}"))
             return None
         if code == self.current:
-            reason.update(f"✗ the basket is already in {code}")
+            reason.update(Text(f"✗ the basket is already in {code}"))
             return None
-        reason.update(f"✓ {code} — {country_name(code)}")
+        reason.update(Text(f"✓ {code} — {country_name(code)}"))
         return code
 
     def on_input_changed(self) -> None:

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -16,13 +18,23 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from tui_app.formatting import plural, quantity_limits, short
 from tui_app.screens.base import AppScreen
-from tui_app.services.models import CatalogueOffer, ItemType, OrderAction
+from tui_app.services.countries import quoted
+from tui_app.services.models import (
+    CatalogueOffer,
+    ItemType,
+    OfferPayload,
+    OrderAction,
+    describe_validation_error,
+    trim_spaces,
+)
 from tui_app.widgets.offer_catalogue import CatalogueTable, row_key
 from tui_app.widgets.offer_order_form import OrderForm, build_initiate
 from tui_app.widgets.offer_picks import Pick, PickTable
+from tui_app.widgets.plain_input import PlainInput, visible
 
 LOADING = "Loading the catalogue"
 AS_LISTED = "auto"
+MAX_QUANTITY = 1_000_000  # what the request models accept
 
 
 @dataclass(frozen=True)
@@ -113,7 +125,7 @@ class OffersScreen(AppScreen):
     def compose_body(self) -> ComposeResult:
         with Container(id="offers-body"):
             with Vertical(id="catalogue-pane"):
-                yield Input(
+                yield PlainInput(
                     placeholder="Filter by name, path or id (ctrl+f)", id="filter", compact=True
                 )
                 yield Static(LOADING + "…", id="catalogue-status")
@@ -123,17 +135,17 @@ class OffersScreen(AppScreen):
                 yield Static("", id="pick-target")
                 with Horizontal(classes="row"):
                     yield Label("Offer id", classes="label")
-                    yield Input(
+                    yield PlainInput(
                         id="manual-id", placeholder="or type an id the catalogue lacks",
                         compact=True,
                     )
                 with Horizontal(classes="row"):
                     yield Label("Version", classes="label")
-                    yield Input(id="manual-version", placeholder="its version", compact=True)
+                    yield PlainInput(id="manual-version", placeholder="its version", compact=True)
                 yield Static("", id="manual-note", classes="note")
                 with Horizontal(classes="row"):
                     yield Label("Quantity", classes="label")
-                    yield Input(id="quantity", placeholder="default", compact=True)
+                    yield PlainInput(id="quantity", placeholder="default", compact=True)
                     yield Select(
                         [("type as listed", AS_LISTED), ("offer", "offer"), ("add-on", "add_on")],
                         value=AS_LISTED,
@@ -181,11 +193,12 @@ class OffersScreen(AppScreen):
         return self.query_one(OrderForm)
 
     def _value(self, selector: str) -> str:
-        return self.query_one(selector, Input).value.strip()
+        # Spaces only: a tab or line break is refused by the checks, not trimmed unseen.
+        return trim_spaces(self.query_one(selector, Input).value)
 
     def _note(self, selector: str, text: str, problem: bool = False) -> None:
         note = self.query_one(selector, Static)
-        note.update(text)
+        note.update(Text(text))  # not markup: notes quote what was typed
         note.set_class(problem, "problem")
         note.set_class(bool(text), "filled")
 
@@ -225,15 +238,13 @@ class OffersScreen(AppScreen):
                     "and version by hand."
                 )
         elif table.filter_text.strip():
-            text = (
-                f"{len(table.shown)} of {plural(len(table.offers), 'item')} match "
-                f"“{table.filter_text.strip()}”"
-            )
+            typed = visible(short(table.filter_text.strip(), 40))
+            text = f"{len(table.shown)} of {plural(len(table.offers), 'item')} match “{typed}”"
             if not table.shown:
-                text = f"Nothing matches “{table.filter_text.strip()}” — ctrl+f to change it."
+                text = f"Nothing matches “{typed}” — ctrl+f to change it."
         else:
             text = f"{plural(len(table.offers), 'item')} in the catalogue · Enter adds one"
-        self.query_one("#catalogue-status", Static).update(text)
+        self.query_one("#catalogue-status", Static).update(Text(text))
 
     def _describe_basket(self) -> None:
         basket = self.workspace.basket
@@ -250,13 +261,13 @@ class OffersScreen(AppScreen):
         facts.append(plural(len(basket.items), "item"))
         if self.workspace.staged:
             facts.append(f"{plural(len(self.workspace.staged), 'action')} staged")
-        self.query_one("#basket-target", Static).update(
+        self.query_one("#basket-target", Static).update(Text(
             " · ".join(facts)
             + "\nAdd to basket sends the pick to this basket now; Stage keeps it for the "
             "Basket screen (F4) to send. Both use the offer's current version."
-        )
+        ))
         if link:
-            self.query_one("#link", Static).update(f"{basket.basket_id}\n{link}")
+            self.query_one("#link", Static).update(Text(f"{basket.basket_id}\n{link}"))
 
     def _describe_pick(self) -> None:
         target, problem = self._target()
@@ -266,8 +277,8 @@ class OffersScreen(AppScreen):
             where = "typed by hand" if target.manual else "highlighted"
             if target.offer is None:
                 text = (
-                    f"→ {target.offer_id} version {short(target.version, 12)} "
-                    "(not in the catalogue; any quantity)"
+                    f"→ {visible(short(target.offer_id, 40))} version "
+                    f"{visible(short(target.version, 12))} (not in the catalogue; any quantity)"
                 )
             else:
                 kind = "add-on" if target.offer.is_add_on else "offer"
@@ -302,11 +313,23 @@ class OffersScreen(AppScreen):
             version = self._value("#manual-version") or (offer.version if offer else "") or ""
             if not version:
                 return None, "✗ version: required for an offer the catalogue does not list"
-            return Target(offer_id, version, offer, manual=True), None
-        offer = self.catalogue.highlighted
-        if offer is None:
-            return None, "Highlight an offer in the catalogue, or type an offer id."
-        return Target(offer.id, offer.version or "", offer, manual=False), None
+            target = Target(offer_id, version, offer, manual=True)
+        else:
+            offer = self.catalogue.highlighted
+            if offer is None:
+                return None, "Highlight an offer in the catalogue, or type an offer id."
+            target = Target(offer.id, offer.version or "", offer, manual=False)
+        try:  # the request's own rules, so a pick can always become an order item
+            OfferPayload(id=target.offer_id, version=target.version)
+        except ValidationError as exc:
+            names = {"id": "offer id", "version": "version"}
+            return None, "\n".join(
+                f"✗ {names.get(where, where)}: {what}"
+                for where, _, what in (
+                    line.partition(": ") for line in describe_validation_error(exc)
+                )
+            )
+        return target, None
 
     def _check_quantity(self, target: Target | None) -> tuple[int | None, str | None]:
         """The quantity to use (the offer's default when empty), or why it cannot be."""
@@ -316,12 +339,16 @@ class OffersScreen(AppScreen):
             options = offer.quantity_options if offer else None
             default = (options and (options.quantity or options.minimum_quantity)) or 1
             return default, None
-        try:
-            quantity = int(typed)
-        except ValueError:
-            return None, f"{typed!r} is not a whole number"
+        # ASCII digits only: int() also reads "1_000", "٣" and "+5".
+        if not (typed.isascii() and typed.isdigit()):
+            return None, f"{quoted(typed)} is not a whole number"
+        if len(typed.lstrip("0")) > len(str(MAX_QUANTITY)):
+            return None, f"at most {MAX_QUANTITY:,}"
+        quantity = int(typed)
         if quantity < 1:
             return None, "at least 1"
+        if quantity > MAX_QUANTITY:
+            return None, f"at most {MAX_QUANTITY:,}"
         if offer is not None:
             reason = offer.quantity_options.problem_with(quantity)
             if reason:
@@ -340,12 +367,14 @@ class OffersScreen(AppScreen):
         target, problem = self._target(highlighted_only)
         if target is None:
             self._note("#pick-target", problem or "", problem=True)
-            self.notify(problem or "Nothing to pick.", severity="warning", timeout=4)
+            self.notify(problem or "Nothing to pick.", severity="warning", timeout=4, markup=False)
             return None
         quantity, reason = self._check_quantity(target)
         self._describe_quantity(target)
         if reason is not None or quantity is None:
-            self.notify(f"Not added — quantity: {reason}", severity="warning", timeout=4)
+            self.notify(
+                f"Not added — quantity: {reason}", severity="warning", timeout=4, markup=False
+            )
             return None
         return target, quantity
 
@@ -485,12 +514,14 @@ class OffersScreen(AppScreen):
             self.notify(
                 f"Initiated {basket.basket_id} with {plural(len(basket.items), 'item')}.",
                 timeout=5,
+                markup=False,
             )
             if basket.assisted_link:
                 self.notify(
                     f"Assisted checkout link: {basket.assisted_link} (ctrl+l on Offers copies it)",
                     title="Assisted checkout",
                     timeout=20,
+                    markup=False,
                 )
         self.bb.switch_mode("basket")
 
@@ -512,11 +543,12 @@ class OffersScreen(AppScreen):
             self.notify(
                 f"Staged: add {what} to {basket.basket_id}. Send it from the Basket screen (F4).",
                 timeout=5,
+                markup=False,
             )
             return
 
         def done(_result: object) -> None:
-            self.notify(f"Added {what} to {basket.basket_id}.", timeout=5)
+            self.notify(f"Added {what} to {basket.basket_id}.", timeout=5, markup=False)
 
         self.call_api("Adding", lambda: self.workspace.update([action]), done)
 

@@ -7,6 +7,7 @@ confirms a value the offer accepts. Dismisses with the quantity, or None.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,7 +16,9 @@ from textual.widgets import Button, Input, Label, Static
 
 from tui_app.formatting import quantity_limits
 from tui_app.screens.modals import MODAL_CSS
-from tui_app.services.models import CatalogueOffer
+from tui_app.services.countries import quoted
+from tui_app.services.models import CatalogueOffer, trim_spaces
+from tui_app.widgets.plain_input import PlainInput
 
 MAX_QUANTITY = 1_000_000  # what the request model accepts
 
@@ -40,9 +43,10 @@ class QuantityScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Change quantity — {self.item_name}", classes="title")
-            yield Static(f"Allowed by the offer: {self.limits}", id="quantity-limits")
-            yield Input(
+            # Text, not markup: an offer name is the tenant's, not ours to parse.
+            yield Label(Text(f"Change quantity — {self.item_name}"), classes="title")
+            yield Static(Text(f"Allowed by the offer: {self.limits}"), id="quantity-limits")
+            yield PlainInput(
                 value="" if self.current is None else str(self.current),
                 placeholder="a whole number",
                 id="quantity",
@@ -60,11 +64,15 @@ class QuantityScreen(ModalScreen[int | None]):
 
     def problem(self, text: str) -> str | None:
         """Why ``text`` is not a quantity this offer accepts, or None."""
-        text = text.strip()
+        text = trim_spaces(text)
         if not text:
             return "enter a quantity"
-        if not text.isdigit():
-            return f"{text!r} is not a whole number"
+        # ASCII digits only: str.isdigit() also takes "³" and "٣", which int()
+        # refuses or reads in ways nobody would check on screen.
+        if not (text.isascii() and text.isdigit()):
+            return f"{quoted(text)} is not a whole number"
+        if len(text.lstrip("0")) > len(str(MAX_QUANTITY)):
+            return f"at most {MAX_QUANTITY:,}"  # and int() is spared a huge paste
         quantity = int(text)
         if quantity < 1:
             return "the quantity must be at least 1 (remove the item instead)"
@@ -79,7 +87,8 @@ class QuantityScreen(ModalScreen[int | None]):
     def _check(self, text: str) -> str | None:
         reason = self.problem(text)
         shown = self.query_one("#quantity-problem", Static)
-        shown.update(f"✗ {reason}" if reason else "✓ accepted")
+        # Text, not markup: the reason quotes what was typed ("[/]" included).
+        shown.update(Text(f"✗ {reason}" if reason else "✓ accepted"))
         shown.set_class(reason is None, "ok")
         self.query_one("#ok", Button).disabled = reason is not None
         return reason
@@ -100,7 +109,7 @@ class QuantityScreen(ModalScreen[int | None]):
     def _confirm(self) -> None:
         value = self.query_one(Input).value
         if self._check(value) is None:
-            self.dismiss(int(value.strip()))
+            self.dismiss(int(trim_spaces(value)))
         else:
             self.app.bell()
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from tui_app.services.models import text_problem, trim_spaces
+
 COUNTRIES: dict[str, str] = {
     "AD": "Andorra",
     "AE": "United Arab Emirates",
@@ -299,6 +301,17 @@ class CountryError(ValueError):
     """What was typed is not a country code; the message says why."""
 
 
+QUOTED_MAX = 40  # a reason quotes what was typed, up to this many characters
+
+
+def quoted(text: str) -> str:
+    """``text`` quoted for a message: escapes spelled out by repr, and a long
+    paste cut short so the reason stays readable beside the field."""
+    if len(text) <= QUOTED_MAX:
+        return repr(text)
+    return f"{text[:QUOTED_MAX]!r}… ({len(text):,} characters)"
+
+
 def country_name(code: str | None) -> str | None:
     return COUNTRIES.get((code or "").upper())
 
@@ -322,7 +335,12 @@ def parse_country(text: str) -> str:
     A bare name is refused (the API wants the code) but the reason names the
     code to use, so "Germany" is answered with "use the code DE (Germany)".
     """
-    typed = text.strip()
+    # Controls are refused before anything is trimmed: "GB\n" is a paste
+    # accident to point out, not a code to accept silently.
+    problem = text_problem(text)
+    if problem:
+        raise CountryError(problem)
+    typed = trim_spaces(text)
     if not typed:
         raise CountryError("required: a two-letter country code such as GB")
     for pattern in (_CODE_FIRST, _CODE_LAST):
@@ -340,4 +358,4 @@ def parse_country(text: str) -> str:
     known = _BY_NAME.get(typed.casefold())
     if known is not None:
         raise CountryError(f"use the two-letter code: {known} ({COUNTRIES[known]})")
-    raise CountryError(f"{typed!r} is not a two-letter country code (e.g. GB, DE, US)")
+    raise CountryError(f"{quoted(typed)} is not a two-letter country code (e.g. GB, DE, US)")

@@ -4,7 +4,9 @@ Request models are strict: they refuse what the spec refuses (missing required
 fields, values outside an enum, a basket id that breaks the validate pattern)
 and a few things no real basket can hold (a quantity below one), so a mistake
 is reported field by field *before* anything is sent. Unknown fields are
-refused too, which catches typos such as ``orderitems``.
+refused too, which catches typos such as ``orderitems``. Text refuses
+control characters (a pasted line break, tab or escape code) and, in ids,
+invisible characters, saying which one and where (``text_problem``).
 
 Response models are lenient: real tenants return more than the spec shows,
 so extra fields are kept and almost everything is optional. Amounts arrive as
@@ -15,11 +17,13 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -35,6 +39,88 @@ BASKET_ID_PATTERN = r"^basket-[A-Za-z0-9\-_]{32,36}$"
 BASKET_ID_RE = re.compile(BASKET_ID_PATTERN)
 
 NonEmptyStr = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+# Line breaks, tabs, escape codes and other C0/C1 controls (and the Unicode line
+# and paragraph separators): the spec would carry them, but in a basket they
+# are always a paste accident, and echoed to a terminal they garble the screen.
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Bidi embeddings, overrides and isolates: they make text read in an order
+# other than the one it is stored in ("\u202eevil" shows as "live").
+_BIDI_CHARS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+CONTROL_MESSAGE = "must not contain control characters (line breaks, tabs, escape codes)"
+INVISIBLE_MESSAGE = "must not contain invisible formatting characters"
+_CONTROL_NAMES = {
+    "\n": "a line break",
+    "\r": "a line break",
+    "\t": "a tab",
+    "\x1b": "an escape",
+    "\x00": "a NUL",
+    "\x07": "a bell",
+}
+
+
+def _found(char: str, index: int) -> str:
+    code = f"U+{ord(char):04X}"
+    name = unicodedata.name(char, "")
+    what = f"{code} {name}" if name else code
+    if char in _CONTROL_NAMES:
+        what = f"{_CONTROL_NAMES[char]} ({code})"
+    return f"{what} at character {index + 1}"
+
+
+def text_problem(value: str, *, identifier: bool = False) -> str | None:
+    """Why ``value`` cannot go into a request as typed, or None.
+
+    Every string refuses control characters and bidi overrides. An
+    ``identifier`` (an external id, an offer hash, a tracking id) refuses
+    every invisible format character too (Unicode category Cf: zero-width
+    spaces and joiners, byte-order marks, direction marks), because two ids
+    that look the same on screen must be the same id. Free text such as
+    ``source`` keeps them: emoji sequences and right-to-left text need them.
+    """
+    control = _CONTROL_CHARS.search(value)
+    if control:
+        return f"{CONTROL_MESSAGE}: found {_found(control.group(), control.start())}"
+    if value.isascii():
+        return None  # bidi and format characters all lie outside ASCII
+    for index, char in enumerate(value):
+        if char < "\x80":
+            continue
+        if _BIDI_CHARS.match(char) or (identifier and unicodedata.category(char) == "Cf"):
+            return f"{INVISIBLE_MESSAGE}: found {_found(char, index)}"
+    return None
+
+
+# Spaces (ordinary, no-break, ideographic …) but none of the controls that
+# str.isspace() also counts: those are refused, not trimmed away unseen.
+_SPACES = "".join(
+    char for char in map(chr, range(0x3001)) if char.isspace() and not _CONTROL_CHARS.match(char)
+)
+
+
+def trim_spaces(text: str) -> str:
+    """``text`` without surrounding spaces; a tab or line break stays, for the
+    checks to point out."""
+    return text.strip(_SPACES)
+
+
+def _printable(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _identifier(value: str) -> str:
+    problem = text_problem(value, identifier=True)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+Printable = Annotated[NonEmptyStr, AfterValidator(_printable)]
+Identifier = Annotated[NonEmptyStr, AfterValidator(_identifier)]
+
 BasketId = Annotated[str, StringConstraints(pattern=BASKET_ID_PATTERN)]
 Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
 
@@ -73,8 +159,8 @@ class ResponseModel(BaseModel):
 class OfferPayload(RequestModel):
     """Reference to a published offer: both hashes come from ``GET /offers/v2``."""
 
-    id: NonEmptyStr
-    version: NonEmptyStr
+    id: Identifier
+    version: Identifier
 
 
 class OrderItem(RequestModel):
@@ -87,18 +173,18 @@ class Tracking(RequestModel):
     # Attribution data is open-ended on real tenants; keep what the caller adds.
     model_config = ConfigDict(extra="allow")
 
-    offers: list[str] | None = None
-    purchaseCountryCode: str | None = None
-    accountId: str | None = None
-    contactId: str | None = None
-    userId: str | None = None
+    offers: list[Identifier] | None = None
+    purchaseCountryCode: Printable | None = None
+    accountId: Identifier | None = None
+    contactId: Identifier | None = None
+    userId: Identifier | None = None
 
 
 class InitiateOrder(RequestModel):
     orderItems: list[OrderItem]
-    external_id: NonEmptyStr
-    country: NonEmptyStr
-    source: NonEmptyStr
+    external_id: Identifier
+    country: Printable
+    source: Printable
     order_type: OrderType
     tracking: Tracking | None = None
 

@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui_app.services.errors import ApiError
+from tui_app.widgets.plain_input import visible
 
 
 class ErrorPanel(Static):
@@ -22,17 +23,18 @@ class ErrorPanel(Static):
         text = Text()
         if isinstance(error, ApiError):
             text.append(f"✗ {error.title}: ", style="bold")
-            text.append(error.message)
+            # A server's words are data: escape codes in them are shown, not obeyed.
+            text.append(visible(error.message))
             if error.hint:
                 text.append(f"\n→ {error.hint}")
         else:
             text.append("✗ ", style="bold")
-            text.append(str(error))
+            text.append(visible(str(error)))
         self.update(text)
         self.add_class("shown")
 
     def show_message(self, message: str) -> None:
-        self.update(Text(f"✗ {message}"))
+        self.update(Text(f"✗ {visible(message)}"))
         self.add_class("shown")
 
     def clear(self) -> None:

@@ -12,14 +12,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Collapsible, Input, Label, Select, Static
 
 from tui_app.services.countries import CountryError, country_name, parse_country, suggestions
-from tui_app.services.models import InitiateCheckout, OrderType, describe_validation_error
+from tui_app.services.models import (
+    InitiateCheckout,
+    OrderType,
+    describe_validation_error,
+    trim_spaces,
+)
 from tui_app.services.workspace import new_external_id
+from tui_app.widgets.plain_input import PlainInput
 
 DEFAULT_COUNTRY = "GB"
 DEFAULT_SOURCE = "basket-builder"
@@ -40,6 +47,14 @@ TRACKING_INPUTS = {
     "userId": "User id",
     "offers": "Offers",
     "purchaseCountryCode": "Purchase in",
+}
+# How a tracking field is named in a message (the labels are too terse).
+TRACKING_NAMES = {
+    "accountId": "account id",
+    "contactId": "contact id",
+    "userId": "user id",
+    "offers": "offers",
+    "purchaseCountryCode": "purchase country",
 }
 
 
@@ -82,6 +97,10 @@ def _field_of(line: str) -> tuple[str, str]:
     if key not in FIELD_NAMES:
         return "items", f"{where}: {message}"
     detail = where.split(parts[0], 1)[1].lstrip(".")
+    if key == "tracking" and len(parts) > 1 and parts[1] in TRACKING_NAMES:
+        # "offers[1]" -> "offers, item 2"; "accountId" -> "account id"
+        item = re.search(r"\[(\d+)\]", detail)
+        detail = TRACKING_NAMES[parts[1]] + (f", item {int(item.group(1)) + 1}" if item else "")
     return key, f"{detail}: {message}" if detail else message
 
 
@@ -95,32 +114,32 @@ def build_initiate(items: Sequence[dict[str, Any]], values: OrderValues) -> Chec
     if not items:
         problem("items", "add at least one item to the list")
     for key in ("external_id", "source"):
-        if not getattr(values, key).strip():
+        if not trim_spaces(getattr(values, key)):
             problem(key, "required")
-    country = values.country.strip()
+    country = trim_spaces(values.country)
     try:
         country = parse_country(values.country)
     except CountryError as exc:
         problem("country", str(exc))
     tracking: dict[str, Any] = {}
     for key, text in values.tracking.items():
-        text = text.strip()
+        text = trim_spaces(text)
         if not text:
             continue
         if key == "offers":
-            tracking[key] = [part.strip() for part in text.split(",") if part.strip()]
+            tracking[key] = [trim_spaces(part) for part in text.split(",") if trim_spaces(part)]
         elif key == "purchaseCountryCode":
             try:
                 tracking[key] = parse_country(text)
             except CountryError as exc:
-                problem("tracking", f"purchase country: {exc}")
+                problem("tracking", f"{TRACKING_NAMES[key]}: {exc}")
         else:
             tracking[key] = text
     order: dict[str, Any] = {
         "orderItems": list(items),
-        "external_id": values.external_id.strip(),
+        "external_id": trim_spaces(values.external_id),
         "country": country,
-        "source": values.source.strip(),
+        "source": trim_spaces(values.source),
         "order_type": values.order_type,
     }
     if tracking:
@@ -131,7 +150,9 @@ def build_initiate(items: Sequence[dict[str, Any]], values: OrderValues) -> Chec
     except ValidationError as exc:
         for line in describe_validation_error(exc):
             key, reason = _field_of(line)
-            if key not in problems:  # our own reason says it better
+            # Our own reason says it better, except under tracking, where
+            # ours is only about the purchase country and the rest still count.
+            if key not in problems or key == "tracking":
                 problem(key, reason)
     return Checked(None if problems else body, problems)
 
@@ -165,13 +186,13 @@ class OrderForm(Vertical):
         country_suggester = SuggestFromList(suggestions(), case_sensitive=False)
         yield from _row(
             "External id",
-            Input(self._fresh_external_id(), id="external-id", compact=True),
+            PlainInput(self._fresh_external_id(), id="external-id", compact=True),
             Button("New id", id="new-external-id", compact=True),
             note="external_id",
         )
         yield from _row(
             "Country",
-            Input(
+            PlainInput(
                 DEFAULT_COUNTRY,
                 id="country",
                 placeholder="GB",
@@ -181,7 +202,7 @@ class OrderForm(Vertical):
             note="country",
         )
         yield from _row(
-            "Source", Input(DEFAULT_SOURCE, id="source", compact=True), note="source"
+            "Source", PlainInput(DEFAULT_SOURCE, id="source", compact=True), note="source"
         )
         yield from _row(
             "Order type",
@@ -203,7 +224,7 @@ class OrderForm(Vertical):
                 }.get(key, "")
                 with Horizontal(classes="row"):
                     yield Label(label, classes="label")
-                    yield Input(
+                    yield PlainInput(
                         id=f"tracking-{key}",
                         placeholder=placeholder,
                         compact=True,
@@ -243,15 +264,21 @@ class OrderForm(Vertical):
 
     def set_note(self, key: str, problems: list[str], hint: str = "") -> None:
         note = self.query_one(f"#{key}-note", Static)
+        # Text, not markup: a reason quotes what was typed, and "[/]" typed
+        # into a field must show as typed, not be read as a style tag.
         if problems:
-            note.update("\n".join(f"✗ {reason}" for reason in problems))
+            note.update(Text("\n".join(f"✗ {reason}" for reason in problems)))
         else:
-            note.update(hint)
+            note.update(Text(hint))
         note.set_class(bool(problems), "problem")
         note.set_class(bool(problems or hint), "filled")
         target = {"external_id": "#external-id", "country": "#country", "source": "#source"}
         if key in target:
             self.query_one(target[key], Input).set_class(bool(problems), "problem")
+        if key == "tracking":
+            for name, title in TRACKING_NAMES.items():
+                wrong = any(reason.startswith(f"{title}") for reason in problems)
+                self.query_one(f"#tracking-{name}", Input).set_class(wrong, "problem")
 
     def show_problems(self, problems: dict[str, list[str]]) -> None:
         for key in FIELDS:
@@ -279,6 +306,8 @@ class OrderForm(Vertical):
         elif event.input.id in ("external-id", "source"):
             key = event.input.id.replace("-", "_")
             self.set_note(key, [])
+        elif (event.input.id or "").startswith("tracking-"):
+            event.input.remove_class("problem")  # the note stays until the next try
 
     def on_input_blurred(self, event: Input.Blurred) -> None:
         # An accepted suggestion ("DE — Germany") settles to the code itself.

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from tui_app.services.auth import BearerAuth
 from tui_app.services.connection import SANDBOX_PROFILE_NAME
 from tui_app.services.endpoints import EndpointError, check_base_url, check_tenant
-from tui_app.services.models import describe_validation_error
+from tui_app.services.models import describe_validation_error, text_problem
 from tui_app.services.profiles import AuthKind, Profile, Secrets
 
 TENANT = "tenant"
@@ -37,6 +37,10 @@ FIELDS = (
     "name", "target", "client_id", "client_secret", "token",
     "timeout", "cookie_template", "ca_bundle",
 )
+# Fields read as identifiers: no invisible characters at all, not even the
+# zero-width joiners an emoji in a name needs (see models.text_problem).
+_IDENTIFIERS = ("target", "client_id", "client_secret", "token", "timeout", "cookie_template")
+MESSAGE_MAX = 160  # a reason that quotes a long paste is cut in the middle
 
 
 @dataclass(frozen=True)
@@ -177,8 +181,9 @@ def check_draft(
         problems["timeout"] = "a number of seconds is required, such as 30"
 
     ca_bundle = draft.ca_bundle.strip()
-    if ca_bundle and not Path(ca_bundle).expanduser().is_file():
-        problems["ca_bundle"] = "there is no file at that path"
+    missing = _no_file(ca_bundle) if ca_bundle else None
+    if missing:
+        problems["ca_bundle"] = missing
 
     values = {
         # A connection test needs no name: the form's may still be unfinished.
@@ -203,9 +208,38 @@ def check_draft(
     else:
         check.secrets = stored
 
+    # Control and formatting characters first: the message names the
+    # character and where it is, which says more than "not a valid hostname".
+    for name in FIELDS:
+        problem = text_problem(getattr(draft, name), identifier=name in _IDENTIFIERS)
+        if problem and draft.relevant(name):
+            problems[name] = problem
+    for name, reason in problems.items():
+        problems[name] = _clip(reason)
     if for_test:
         problems.pop("name", None)
     return check
+
+
+def _clip(reason: str) -> str:
+    """A reason that quotes a 5,000-character paste keeps its start and its
+    end (where it says what is wrong), so it fits beside the field."""
+    if len(reason) <= MESSAGE_MAX:
+        return reason
+    return f"{reason[: MESSAGE_MAX - 60]} … {reason[-50:]}"
+
+
+def _no_file(path: str) -> str | None:
+    """Why there is no readable file at ``path`` (None: there is one)."""
+    try:
+        found = Path(path).expanduser().is_file()
+    except RuntimeError:  # "~someone" whose home directory is unknown
+        return f"there is no home directory for {path.split('/', 1)[0]!r}"
+    except OSError as exc:  # a name too long for the file system, …
+        return f"that path cannot be used: {exc.strerror or exc}"
+    except ValueError:
+        return "that path cannot be used"
+    return None if found else "there is no file at that path"
 
 
 def _parse_seconds(text: str) -> float | None:

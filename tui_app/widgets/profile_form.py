@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Collapsible, Input, Label, RadioButton, RadioSet
 
 from tui_app.services.profiles import AuthKind, Secrets
+from tui_app.widgets.plain_input import PlainInput
 from tui_app.widgets.profile_draft import BASE_URL, FIELDS, TENANT, Draft, DraftCheck, check_draft
 
 STORED_PLACEHOLDER = "stored — leave empty to keep"
@@ -106,7 +107,9 @@ class ProfileForm(Vertical):
     ) -> ComposeResult:
         with Horizontal(classes="row"):
             yield Label(title, id=f"{input_id}-label")
-            yield Input(placeholder=placeholder, password=password, id=input_id, compact=True)
+            yield PlainInput(
+                placeholder=placeholder, password=password, id=input_id, compact=True
+            )
         yield Label("", id=f"{input_id}-check", classes="check")
 
     # ------------------------------------------------------------- state
