@@ -7,38 +7,10 @@ import pytest
 
 from tui_app.screens.modals import ConfirmScreen
 from tui_app.screens.validation import ValidationScreen
-from tui_app.services.models import InitiateCheckout, InitiateOrder, OfferPayload, OrderItem
-from tui_app.services.workspace import new_external_id
 from tui_app.widgets.basket_table import BasketTable
 from tui_app.widgets.basket_tree import JsonTree
 
-from ui import build_app, ready, settle
-
-
-async def initiate(pilot, *lines: tuple[str, int], country: str = "GB") -> list[str]:
-    """Create a basket through the workspace; return its item ids in order."""
-    app = pilot.app
-    offers = {offer.display_name: offer for offer in app.workspace.offers}
-    items = [
-        OrderItem(
-            offer=OfferPayload(id=offers[name].id, version=offers[name].version),
-            quantity=quantity,
-            type=offers[name].item_type,
-        )
-        for name, quantity in lines
-    ]
-    order = InitiateOrder(
-        orderItems=items, external_id=new_external_id(), country=country,
-        source="ui-test", order_type="new",
-    )
-    await app.workspace.initiate(InitiateCheckout(order=order))
-    app.context_changed()
-    await settle(pilot)
-    return [item.id for item in app.workspace.basket.items]
-
-
-def text_of(app, selector: str) -> str:
-    return str(app.screen.query_one(selector).render())
+from ui import build_app, initiate, ready, settle, text_of
 
 
 async def test_before_any_validation_it_says_so(tmp_path, sandbox):

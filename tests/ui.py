@@ -9,7 +9,9 @@ from textual.pilot import Pilot
 from tui_app.app import BasketBuilderApp, make_app
 from tui_app.sandbox import SandboxServer
 from tui_app.services.connection import EmbeddedSandbox
+from tui_app.services.models import InitiateCheckout, InitiateOrder, OfferPayload, OrderItem
 from tui_app.services.paths import AppPaths
+from tui_app.services.workspace import new_external_id
 
 
 def embedded(server: SandboxServer, stop_with_app: bool = False) -> EmbeddedSandbox:
@@ -54,3 +56,29 @@ async def ready(pilot: Pilot) -> BasketBuilderApp:
     assert app.workspace.profile is not None, "the app did not connect"
     assert app.workspace.offers, "the catalogue did not load"
     return app
+
+
+async def initiate(pilot, *lines: tuple[str, int], country: str = "GB") -> list[str]:
+    """Create a basket through the workspace; return its item ids in order."""
+    app = pilot.app
+    offers = {offer.display_name: offer for offer in app.workspace.offers}
+    items = [
+        OrderItem(
+            offer=OfferPayload(id=offers[name].id, version=offers[name].version),
+            quantity=quantity,
+            type=offers[name].item_type,
+        )
+        for name, quantity in lines
+    ]
+    order = InitiateOrder(
+        orderItems=items, external_id=new_external_id(), country=country,
+        source="ui-test", order_type="new",
+    )
+    await app.workspace.initiate(InitiateCheckout(order=order))
+    app.context_changed()
+    await settle(pilot)
+    return [item.id for item in app.workspace.basket.items]
+
+
+def text_of(app, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
