@@ -452,3 +452,19 @@ def test_sigkill_during_repeated_saves_leaves_readable_files(paths):
     store = fresh(paths)  # no warnings: nothing was torn
     assert len(store.profiles()) == 40
     assert corrupt_copies(paths, "profiles.toml") == []
+
+
+def test_a_hand_edited_name_with_a_direction_override_is_set_aside(tmp_path):
+    from tui_app.services.paths import AppPaths
+    from tui_app.services.profiles import ProfileStore
+
+    paths = AppPaths.resolve(tmp_path)
+    paths.ensure()
+    paths.profiles_file.write_text(
+        'version = 1\n[profiles."\u202eevil"]\ntenant = "a.limio.com"\nauth = "bearer"\n'
+        '[profiles.good]\ntenant = "b.limio.com"\nauth = "bearer"\n'
+    )
+    store = ProfileStore(paths)
+    warnings = store.load()
+    assert [p.name for p in store.profiles()] == ["good"]
+    assert any("right-to-left" in w for w in warnings)

@@ -58,9 +58,15 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
+# Bidirectional overrides and isolates make a name display as something else.
+_BIDI_OVERRIDE_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def _no_control(value: str | None) -> str | None:
     if value is not None and _CONTROL_RE.search(value):
         raise ValueError("must not contain control characters")
+    if value is not None and _BIDI_OVERRIDE_RE.search(value):
+        raise ValueError("must not contain right-to-left override characters")
     return value
 
 
