@@ -17,6 +17,8 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -318,3 +320,46 @@ def _same(a: Any, b: Any) -> bool:
     if a is _MISSING or b is _MISSING:
         return a is b
     return bool(a == b)
+
+
+@dataclass
+class Document:
+    """A versioned config document as read from disk: its bytes, its parsed
+    top level, or why it cannot be used (``newer``: written by a later release,
+    so the original is kept in place)."""
+
+    raw: bytes | None = None
+    doc: dict[str, Any] | None = None
+    fatal: str | None = None
+    newer: bool = False
+
+
+def read_document(
+    path: Path, parse: Callable[[str], Any], supported_version: int
+) -> Document:
+    """Read, decode and parse a file, and check its ``version``. ``parse``
+    raises ValueError with a message that says where the text is wrong."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Document()
+    except OSError as exc:
+        return Document(fatal=exc.strerror or str(exc))
+    try:
+        doc = parse(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return Document(raw=raw, fatal="it is not UTF-8 text")
+    except ValueError as exc:
+        return Document(raw=raw, fatal=str(exc))
+    if not isinstance(doc, dict):
+        return Document(raw=raw, fatal="its top level is not a table of settings")
+    version = doc.get("version", supported_version)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        return Document(raw=raw, fatal=f"'version' must be a whole number, got {version!r}")
+    if version > supported_version:
+        return Document(
+            raw=raw,
+            fatal=f"it was written by a newer basket-builder (file version {version})",
+            newer=True,
+        )
+    return Document(raw=raw, doc=doc)

@@ -32,7 +32,13 @@ from pydantic import (
     model_validator,
 )
 
-from tui_app.services.files import FileLock, SetAside, atomic_write, merge_three_way
+from tui_app.services.files import (
+    FileLock,
+    SetAside,
+    atomic_write,
+    merge_three_way,
+    read_document,
+)
 from tui_app.services.models import format_location
 from tui_app.services.paths import AppPaths
 
@@ -205,30 +211,19 @@ class _Disk:
 _EntryParser = Callable[[str, Any], tuple[str, dict[str, Any]]]
 
 
-def _read_doc(path: Path, parse_entry: _EntryParser) -> _Disk:
+def _parse_toml(text: str) -> dict[str, Any]:
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return _Disk()
-    except OSError as exc:
-        return _Disk(fatal=exc.strerror or str(exc))
-    disk = _Disk(raw=raw)
-    try:
-        doc = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        disk.fatal = "it is not UTF-8 text"
-        return disk
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        disk.fatal = _describe_toml_error(exc)
+        raise ValueError(_describe_toml_error(exc)) from None
+
+
+def _read_doc(path: Path, parse_entry: _EntryParser) -> _Disk:
+    read = read_document(path, _parse_toml, FILE_VERSION)
+    disk = _Disk(raw=read.raw, fatal=read.fatal, newer=read.newer)
+    if read.doc is None:
         return disk
-    version = doc.get("version", FILE_VERSION)
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        disk.fatal = f"'version' must be a whole number, got {version!r}"
-        return disk
-    if version > FILE_VERSION:
-        disk.fatal = f"it was written by a newer basket-builder (file version {version})"
-        disk.newer = True
-        return disk
+    doc = read.doc
     tables = doc.get("profiles", {})
     if not isinstance(tables, dict):
         disk.fatal = "'profiles' must be a table"

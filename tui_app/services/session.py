@@ -23,7 +23,13 @@ from pydantic import (
     field_validator,
 )
 
-from tui_app.services.files import FileLock, SetAside, atomic_write, merge_three_way
+from tui_app.services.files import (
+    FileLock,
+    SetAside,
+    atomic_write,
+    merge_three_way,
+    read_document,
+)
 from tui_app.services.models import format_location
 from tui_app.services.paths import AppPaths
 
@@ -120,33 +126,19 @@ class _Disk:
         return self.fatal is None and not self.problems
 
 
-def _read(path: Path) -> _Disk:
+def _parse_json(text: str) -> Any:
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return _Disk()
-    except OSError as exc:
-        return _Disk(fatal=exc.strerror or str(exc))
-    disk = _Disk(raw=raw)
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        disk.fatal = "it is not UTF-8 text"
-        return disk
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        disk.fatal = f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        raise ValueError(f"line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+
+
+def _read(path: Path) -> _Disk:
+    read = read_document(path, _parse_json, FILE_VERSION)
+    disk = _Disk(raw=read.raw, fatal=read.fatal, newer=read.newer)
+    if read.doc is None:
         return disk
-    if not isinstance(doc, dict):
-        disk.fatal = "it is not a JSON object"
-        return disk
-    version = doc.get("version", FILE_VERSION)
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        disk.fatal = f"'version' must be a whole number, got {version!r}"
-        return disk
-    if version > FILE_VERSION:
-        disk.fatal = f"it was written by a newer basket-builder (file version {version})"
-        disk.newer = True
-        return disk
+    doc = read.doc
     disk.state = _salvage(doc, disk)
     return disk
 
