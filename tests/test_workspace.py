@@ -185,3 +185,63 @@ async def test_moving_a_basket_to_another_country_keeps_the_basket(tmp_path, san
     assert [b.name for b in workspace.blocked_products()] == ["Print + Digital Bundle"]
     assert not verdict.is_valid
     await workspace.aclose()
+
+
+async def test_orders_are_kept_beside_the_session_not_in_it(tmp_path, sandbox):
+    workspace = open_workspace(tmp_path, sandbox)
+    await workspace.activate(SANDBOX_PROFILE_NAME)
+    await workspace.load_catalogue()
+    offers = named(workspace, "Digital Monthly", "Digital Annual")
+    basket = (await workspace.initiate(order(offers))).data
+    await workspace.aclose()
+
+    session_text = workspace.session.paths.session_file.read_text()
+    assert basket.order.orderItems[0].id not in session_text  # small, whatever the basket
+    record = workspace.session.state.current
+    assert record.items == 2
+    cached = workspace.orders.path_for(record.key)
+    assert oct(cached.stat().st_mode & 0o777) == "0o600"
+    assert [i["id"] for i in workspace.orders.get(record.key)["orderItems"]] == [
+        i.id for i in basket.order.orderItems
+    ]
+
+
+async def test_a_resumed_basket_without_a_cached_order_is_read_back_from_the_server(
+    tmp_path, sandbox
+):
+    first = open_workspace(tmp_path, sandbox)
+    await first.activate(SANDBOX_PROFILE_NAME)
+    await first.load_catalogue()
+    basket = (await first.initiate(order(named(first, "Digital Monthly")))).data
+    await first.aclose()
+    # The cache is gone (cleared by hand, or a session file from an older version).
+    first.orders.path_for(first.session.state.current.key).unlink()
+
+    second = open_workspace(tmp_path, sandbox)
+    await second.activate(SANDBOX_PROFILE_NAME)
+    resumed = second.resume(second.resumable())
+    assert resumed.order_unknown and resumed.items == []
+    await second.reread()
+    assert not resumed.order_unknown
+    assert [i.id for i in resumed.items] == [i.id for i in basket.order.orderItems]
+    await second.aclose()
+
+
+async def test_saving_in_the_background_loses_nothing_on_close(tmp_path, sandbox):
+    workspace = open_workspace(tmp_path, sandbox)
+    notes: list[list[str]] = []
+    workspace.save_in_background(notes.append)
+    await workspace.activate(SANDBOX_PROFILE_NAME)
+    await workspace.load_catalogue()
+    basket = (await workspace.initiate(order(named(workspace, "Digital Monthly")))).data
+    item = basket.order.orderItems[0].id
+    for quantity in (2, 3, 4):
+        await workspace.update([OrderAction.change_quantity(item, quantity)])
+    await workspace.aclose()  # flushes what the saver still holds
+
+    again = open_workspace(tmp_path, sandbox)
+    await again.activate(SANDBOX_PROFILE_NAME)
+    resumed = again.resume(again.resumable())
+    assert resumed.basket_id == basket.id and resumed.items[0].quantity == 4
+    assert notes == []
+    await again.aclose()

@@ -8,6 +8,7 @@ Nothing slow runs before the first paint, and nothing blocks on the network.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterable
 
 from textual import work
@@ -16,6 +17,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from tui_app.screens.base import AppScreen
 from tui_app.screens.basket import BasketScreen
 from tui_app.screens.inspector import InspectorScreen
 from tui_app.screens.modals import HelpScreen, ResumeScreen
@@ -97,6 +99,10 @@ class BasketBuilderApp(App[None]):
     # ------------------------------------------------------------- start-up
 
     def on_mount(self) -> None:
+        # Saving after each change happens off the event loop; its warnings
+        # (a full disk, another window's edits) come back as notifications.
+        self._event_loop = asyncio.get_running_loop()
+        self.workspace.save_in_background(self._saved_with_notes)
         self._install_themes()
         if self.settings.keys:
             self.set_keymap(self.settings.keys)
@@ -185,17 +191,35 @@ class BasketBuilderApp(App[None]):
 
     def resume(self, record: BasketRecord) -> None:
         try:
-            self.workspace.resume(record)
+            basket = self.workspace.resume(record)
         except ApiError as exc:
             self.notify(exc.summary, severity="error")
             return
         self.context_changed()
         self.switch_mode("basket")
+        if basket.order_unknown:
+            self.call_after_refresh(self._reread_resumed)
+
+    def _reread_resumed(self) -> None:
+        screen = self.screen
+        if isinstance(screen, AppScreen):
+            screen.call_api("Re-reading the basket", self.workspace.reread)
 
     # ------------------------------------------------------------- shared state
 
     def context_changed(self) -> None:
         self.context_version += 1
+
+    def _saved_with_notes(self, notes: list[str]) -> None:
+        """From the saver thread: a save had something to say. Handed over
+        without waiting (call_from_thread would hang once the loop stops)."""
+        # A closed loop raises RuntimeError: nothing is left to show them on.
+        with contextlib.suppress(RuntimeError):
+            self._event_loop.call_soon_threadsafe(self._show_notes, notes)
+
+    def _show_notes(self, notes: list[str]) -> None:
+        self.notices.extend(notes)
+        self.flush_warnings()
 
     def flush_warnings(self) -> None:
         for message in self.notices + self.workspace.take_warnings():

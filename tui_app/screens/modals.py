@@ -118,12 +118,12 @@ class ResumeScreen(ModalScreen[BasketRecord | None]):
 
     @staticmethod
     def _describe(record: BasketRecord, current: bool) -> Text:
-        items = len((record.order or {}).get("orderItems") or [])
+        items = plural(record.items, "item") if record.items is not None else "? items"
         when = record.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
         text = Text()
         text.append("▶ last session  " if current else "  ")
         text.append(record.basket_id, style="bold")
-        text.append(f"\n    {plural(items, 'item')} · {record.country or '?'} · {when}")
+        text.append(f"\n    {items} · {record.country or '?'} · {when}")
         return text
 
     def on_mount(self) -> None:

@@ -66,6 +66,11 @@ class AppPaths:
         return self.config_dir / ".lock"
 
     @property
+    def orders_dir(self) -> Path:
+        """The last confirmed order of each remembered basket (a cache)."""
+        return self.data_dir / "orders"
+
+    @property
     def sandbox_db(self) -> Path:
         return self.data_dir / "sandbox.sqlite3"
 

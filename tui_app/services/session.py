@@ -4,11 +4,15 @@ the recent ones, so a tester can close the app and carry on where they were.
 The file holds landing-state cookies, so it is private (0600). It is a cache:
 anything unreadable is set aside with a warning and the app starts fresh.
 Like profiles, ``save()`` merges with what another running instance wrote.
+Baskets' orders are kept out of it (see order_cache.py) so it stays small:
+it is saved after every change. The store may be saved from a background
+thread while the UI changes it; one lock keeps the two apart.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,7 +61,7 @@ class BasketRecord(BaseModel):
     external_id: str | None = None
     country: str | None = None
     cookies: dict[str, str] = Field(default_factory=dict)
-    order: dict[str, Any] | None = None  # the last order JSON the server confirmed
+    items: int | None = Field(default=None, ge=0)  # order lines, for the resume list
     label: str | None = None
     updated_at: datetime = Field(default_factory=_now)
 
@@ -238,6 +242,7 @@ class SessionStore:
         self._state = SessionState()
         self._base = _canonical(self._state)  # what disk held when last read/written
         self._set_aside = SetAside()
+        self._lock = threading.RLock()
 
     @property
     def state(self) -> SessionState:
@@ -250,19 +255,22 @@ class SessionStore:
         """Put a basket at the top of the recent list (stamped now); returns
         the stored record."""
         record = record.model_copy(update={"updated_at": _now()})
-        recent = [record, *(r for r in self._state.recent if r.key != record.key)]
-        current = self._state.current
-        if make_current or (current is not None and current.key == record.key):
-            current = record
-        self._update(recent=recent, current=current)
+        with self._lock:
+            recent = [record, *(r for r in self._state.recent if r.key != record.key)]
+            current = self._state.current
+            if make_current or (current is not None and current.key == record.key):
+                current = record
+            self._update(recent=recent, current=current)
         return record
 
     def forget(self, key: tuple[str, str]) -> None:
         """Drop a basket from the recent list (and as current, if it is)."""
-        current = self._state.current
-        if current is not None and current.key == key:
-            current = None
-        self._update(recent=[r for r in self._state.recent if r.key != key], current=current)
+        with self._lock:
+            current = self._state.current
+            if current is not None and current.key == key:
+                current = None
+            self._update(recent=[r for r in self._state.recent if r.key != key],
+                         current=current)
 
     def clear_current(self) -> None:
         self._update(current=None)
@@ -272,26 +280,32 @@ class SessionStore:
 
     def _update(self, **changes: Any) -> None:
         # Rebuild (not model_copy) so the recent list is re-sorted and capped.
-        fields = {
-            "active_profile": self._state.active_profile,
-            "current": self._state.current,
-            "recent": self._state.recent,
-        }
-        self._state = SessionState(**(fields | changes))
+        with self._lock:
+            fields = {
+                "active_profile": self._state.active_profile,
+                "current": self._state.current,
+                "recent": self._state.recent,
+            }
+            self._state = SessionState(**(fields | changes))
 
     # ------------------------------------------------------------------ disk
 
     def load(self) -> list[str]:
         """Read the file; returns warnings (never raises for bad content)."""
-        disk = _read(self.paths.session_file)
-        warnings = self._handle_bad(disk, strict=False)
-        self._state = disk.state
-        self._base = _canonical(disk.state)
-        return warnings
+        with self._lock:
+            disk = _read(self.paths.session_file)
+            warnings = self._handle_bad(disk, strict=False)
+            self._state = disk.state
+            self._base = _canonical(disk.state)
+            return warnings
 
     def save(self) -> list[str]:
         """Merge with what is on disk now and write; returns notes. Raises
         StoreError if the disk refuses."""
+        with self._lock:
+            return self._save()
+
+    def _save(self) -> list[str]:
         self.paths.ensure()
         with FileLock(self.paths.lock_file):
             disk = _read(self.paths.session_file)

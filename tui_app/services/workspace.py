@@ -3,13 +3,16 @@
 A workspace knows which profile is active and holds its client, the
 catalogue, the current basket as the server last confirmed it, the actions
 staged for the next update, and the exchange log. Every change to the basket
-is saved to the session at once, so quitting at any point loses nothing.
+is saved to the session at once, so quitting at any point loses nothing:
+synchronously by default, or in a background thread once the app calls
+``save_in_background`` (then ``aclose`` writes what is still waiting).
 The TUI drives a workspace; a script (or a scenario replay) can too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +21,7 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from tui_app.services import errors
+from tui_app.services.autosave import BackgroundSaver, Report
 from tui_app.services.client import CheckoutClient, Result
 from tui_app.services.connection import (
     SANDBOX_PROFILE_NAME,
@@ -40,6 +44,7 @@ from tui_app.services.models import (
     ValidateResponse,
     describe_validation_error,
 )
+from tui_app.services.order_cache import OrderCache
 from tui_app.services.profiles import AuthKind, Profile, ProfileStore, Secrets
 from tui_app.services.session import BasketRecord, SessionStore
 from tui_app.services.tokens import decode_unverified
@@ -61,6 +66,10 @@ class Basket:
     assisted_link: str | None = None
     expires_at: str | None = None
     validation: ValidateResponse | None = None
+
+    # Resumed without a cached order (a cleared cache, an older session file):
+    # what the basket holds must be read back from the server.
+    order_unknown: bool = False
 
     @property
     def items(self) -> list[BasketItem]:
@@ -123,6 +132,11 @@ class Workspace:
         self.staged: list[OrderAction] = []
         self.warnings: list[str] = []
         self._busy = asyncio.Lock()
+        self.orders = OrderCache(session.paths.orders_dir)
+        # Orders remembered but not yet written, by basket key.
+        self._unsaved_orders: dict[tuple[str, str], Order] = {}
+        self._orders_lock = threading.Lock()
+        self._saver: BackgroundSaver | None = None
 
     # ------------------------------------------------------------- profiles
 
@@ -239,6 +253,7 @@ class Workspace:
                 raise
         basket.order = result.data.order
         basket.validation = None  # the basket changed: the old verdict no longer holds
+        basket.order_unknown = False
         self.remember()
         return result
 
@@ -292,6 +307,7 @@ class Workspace:
             return
         basket.order = verdict.checkout
         basket.validation = verdict
+        basket.order_unknown = False
         self.remember()
 
     def stage(self, action: OrderAction) -> None:
@@ -313,6 +329,7 @@ class Workspace:
             result = await self._client().validate(basket.basket_id)
         basket.validation = result.data
         basket.order = result.data.checkout  # validate also reports the current state
+        basket.order_unknown = False
         self.remember()
         return result
 
@@ -359,8 +376,10 @@ class Workspace:
             external_id=basket.external_id,
             country=basket.country,
             cookies=self.cookies.get(basket.basket_id),
-            order=basket.order.model_dump(mode="json", exclude_none=True),
+            items=len(basket.items),
         )
+        with self._orders_lock:
+            self._unsaved_orders[record.key] = basket.order
         self.session.remember(record)
         self.save()
 
@@ -379,21 +398,39 @@ class Workspace:
             raise NotConnected(
                 f"{record.basket_id} lives on {record.endpoint}, not on this profile's server"
             )
-        try:
-            order = Order.model_validate(record.order or {})
-        except ValidationError:
-            order = Order()
+        order = self._cached_order(record.key)
         self.cookies.set(record.basket_id, record.cookies)
         self.basket = Basket(
             basket_id=record.basket_id,
-            order=order,
+            order=order or Order(),
             external_id=record.external_id,
             country=record.country,
+            order_unknown=order is None,
         )
         self.staged = []
         self.session.remember(record)
         self.save()
         return self.basket
+
+    def _cached_order(self, key: tuple[str, str]) -> Order | None:
+        with self._orders_lock:
+            unsaved = self._unsaved_orders.get(key)
+        if unsaved is not None:
+            return unsaved
+        cached = self.orders.get(key)
+        if cached is None:
+            return None
+        try:
+            return Order.model_validate(cached)
+        except ValidationError:
+            return None
+
+    async def reread(self) -> Basket:
+        """Read the current basket back from the server (validate reports its
+        state), e.g. after resuming one whose order was not cached."""
+        basket = self._need_basket()
+        await self.validate()
+        return basket
 
     def forget_basket(self) -> None:
         self.basket = None
@@ -401,17 +438,50 @@ class Workspace:
         self.session.clear_current()
         self.save()
 
+    def save_in_background(self, report: Report) -> None:
+        """From now on, save in a thread; ``report`` gets its warnings (called
+        from that thread)."""
+        if self._saver is None:
+            self._saver = BackgroundSaver(self._write, report)
+
     def save(self) -> None:
         """Save the session; a disk that refuses is a warning, never a crash."""
+        if self._saver is not None:
+            self._saver.request()
+            return
         try:
-            self.warnings.extend(self.session.save())
+            self.warnings.extend(self._write())
         except StoreError as exc:
             self.warnings.append(str(exc))
+
+    def flush(self) -> None:
+        """Wait until every change so far is on disk (background saving)."""
+        if self._saver is not None:
+            self._saver.flush()
+
+    def _write(self) -> list[str]:
+        """Write waiting orders, then the session; raises StoreError. Safe to
+        run in the saver thread while the UI goes on changing things."""
+        with self._orders_lock:
+            waiting, self._unsaved_orders = self._unsaved_orders, {}
+        try:
+            for key, order in waiting.items():
+                self.orders.put(key, order.model_dump_json(exclude_none=True).encode())
+        except StoreError:
+            with self._orders_lock:  # keep them for the next try
+                self._unsaved_orders = waiting | self._unsaved_orders
+            raise
+        notes = self.session.save()
+        self.orders.keep_only(r.key for r in self.session.state.recent)
+        return notes
 
     def take_warnings(self) -> list[str]:
         taken, self.warnings = self.warnings, []
         return taken
 
     async def aclose(self) -> None:
+        if self._saver is not None:
+            saver, self._saver = self._saver, None
+            await asyncio.to_thread(saver.close)
         if self.client is not None:
             await self.client.aclose()
