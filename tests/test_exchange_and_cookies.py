@@ -44,6 +44,22 @@ def test_secret_fields_in_form_and_json_bodies_are_masked():
     assert json.loads(entry.response_body) == {"access_token": "***", "expires_in": 3600}
 
 
+def test_secret_keys_are_masked_however_a_server_spells_them():
+    # Mixed case, a \u escape, deep in a big reply: the quick path that skips
+    # parsing bodies without secret keys must not let any of these through.
+    big = {"order": {"orderItems": [{"id": f"i{n}", "quantity": 1} for n in range(500)]}}
+    for body in (
+        json.dumps(big | {"Access_Token": "abc123"}),
+        '{"data": {"\\u0074oken": "abc123"}}',
+        json.dumps({"items": [big, {"nested": [{"CLIENT_SECRET": "abc123"}]}]}),
+    ):
+        entry = record(ExchangeLog(), response_body=body,
+                       response_headers=[("Content-Type", "application/json")])
+        assert "abc123" not in entry.response_body, body[:80]
+    plain = json.dumps(big)
+    assert record(ExchangeLog(), response_body=plain).response_body == plain  # untouched
+
+
 def test_known_secret_values_are_scrubbed_anywhere():
     log = ExchangeLog()
     log.add_secret("hunter2-long")

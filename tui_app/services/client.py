@@ -380,11 +380,11 @@ class CheckoutClient:
         self, operation: str, model: type[M], response: httpx.Response, exchange: Exchange
     ) -> M:
         status = response.status_code
-        message = server_message(response)
         if 200 <= status < 300:
             try:
                 data = response.json()
             except ValueError:
+                message = server_message(response)
                 raise errors.UnexpectedReply(
                     f"{operation}: the server answered {status} but the body is not JSON"
                     + (f" ({message})" if message else ""),
@@ -401,6 +401,7 @@ class CheckoutClient:
                     exchange=exchange,
                     status=status,
                 ) from None
+        message = server_message(response)  # parsed only when it is needed: replies are big
         if status == 401:
             raise errors.Unauthorized(message or "Unauthorized", exchange=exchange, status=status)
         if status == 404 and operation in ("update", "validate"):

@@ -110,12 +110,24 @@ def _redact_json(value: object) -> object:
     return value
 
 
+def _may_hold_secret_keys(body: str) -> bool:
+    """False only when no secret key can be in this JSON text: none appears
+    quoted (compared as _redact_json compares them), and no backslash-u escape could
+    spell one. Lets a 500-line order skip a parse and a walk."""
+    if "\\u" in body:
+        return True
+    lowered = body.lower()
+    return any(f'"{key}"' in lowered for key in SECRET_KEYS)
+
+
 def redact_body(body: str, content_type: str | None) -> str:
     """Mask secret fields in a JSON or form body; other bodies pass unchanged."""
     if not body:
         return body
     kind = (content_type or "").lower()
     if "json" in kind or body.lstrip().startswith(("{", "[")):
+        if not _may_hold_secret_keys(body):
+            return body
         try:
             parsed = json.loads(body)
         except ValueError:

@@ -64,14 +64,20 @@ class BasketTable(DataTable[Text]):
     def sync(self, rows: list[Row]) -> None:
         """Make the table show ``rows``, changing only what differs."""
         wanted = {row.key: row.cells for row in rows}
-        for key in [key for key in self.shown if key not in wanted]:
+        gone = [key for key in self.shown if key not in wanted]
+        keep, line = self.highlighted_key(), self.cursor_row
+        if len(gone) > max(8, len(self.shown) // 10):
+            # Another basket, or most of this one replaced: removing rows one
+            # by one costs the whole table each time, so start afresh.
+            self._rebuild(wanted, keep, line)
+            return
+        for key in gone:
             self.remove_row(key)
             del self.shown[key]
         for key, cells in wanted.items():
             before = self.shown.get(key)
             if before is None:
-                self.add_row(*(render_cell(c, v) for c, v in zip(COLUMN_KEYS, cells, strict=True)),
-                             key=key)
+                self._add(key, cells)
             elif before != cells:
                 for column, new, old in zip(COLUMN_KEYS, cells, before, strict=True):
                     if new != old:
@@ -80,12 +86,27 @@ class BasketTable(DataTable[Text]):
         if list(self.shown) != list(wanted):
             # The server reordered items (new rows are appended above): rare,
             # so a full rebuild in the server's order is fine here.
-            self.clear()
-            self.shown = {}
-            for key, cells in wanted.items():
-                self.add_row(*(render_cell(c, v) for c, v in zip(COLUMN_KEYS, cells, strict=True)),
-                             key=key)
-                self.shown[key] = cells
+            self._rebuild(wanted, keep, line)
+        elif gone and keep in wanted:
+            self.move_cursor(row=list(wanted).index(keep), animate=False)
+
+    def _add(self, key: str, cells: tuple[str, ...]) -> None:
+        self.add_row(*(render_cell(c, v) for c, v in zip(COLUMN_KEYS, cells, strict=True)),
+                     key=key)
+
+    def _rebuild(self, wanted: dict[str, tuple[str, ...]], keep: str | None, line: int) -> None:
+        """Show ``wanted`` from scratch, the cursor back on row ``keep`` if it
+        is still there, else on the same line."""
+        self.clear()
+        self.shown = {}
+        for key, cells in wanted.items():
+            self._add(key, cells)
+            self.shown[key] = cells
+        if not wanted:
+            return
+        keys = list(wanted)
+        self.move_cursor(row=keys.index(keep) if keep in wanted else min(line, len(keys) - 1),
+                         animate=False)
 
     def highlighted_key(self) -> str | None:
         if self.row_count == 0:
