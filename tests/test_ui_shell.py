@@ -91,3 +91,23 @@ async def test_quitting_stops_the_embedded_sandbox(tmp_path):
         await ready(pilot)
         assert started[0]._thread is not None
     assert started[0]._thread is None  # stopped and joined
+
+
+async def test_the_key_bar_shows_the_screens_keys_and_a_click_presses_one(tmp_path, sandbox):
+    from tui_app.screens.validation import ValidationScreen
+    from tui_app.widgets.key_bar import KeyBar
+
+    from ui import initiate
+
+    app = build_app(tmp_path, sandbox, first_screen="basket")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        bar = app.screen.query_one(KeyBar)
+        assert "v Validate" not in str(bar.render())  # no basket: nothing to validate
+        await initiate(pilot, ("Digital Monthly", 1))
+        line = str(app.screen.query_one(KeyBar).render())
+        assert "v Validate" in line and line.rstrip().endswith("^p palette")
+        await pilot.click(KeyBar, offset=(line.index("v Validate"), 0))
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ValidationScreen)

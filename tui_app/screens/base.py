@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from tui_app.services.connection import ProfileNotUsable
 from tui_app.services.errors import ApiError
 from tui_app.widgets.context_bar import ContextBar
 from tui_app.widgets.error_panel import ErrorPanel
+from tui_app.widgets.key_bar import KeyBar
 from tui_app.widgets.nav_bar import NavBar
 
 if TYPE_CHECKING:
@@ -43,15 +43,15 @@ class AppScreen(Screen[None]):
         yield NavBar(self.MODE)
         yield from self.compose_body()
         yield ErrorPanel()
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
         yield  # pragma: no cover
 
     def refresh_bindings_if_changed(self) -> None:
-        """Rebuild the footer only when an action became possible or impossible:
-        a rebuild remounts every footer key, far too slow to do on every redraw."""
+        """Tell the key bar only when an action became possible or impossible,
+        not on every redraw of the screen."""
         state = tuple(
             self.check_action(binding.action.split("(")[0], ())
             for binding in self.BINDINGS
