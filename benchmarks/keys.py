@@ -1,7 +1,8 @@
 """Figure 2: from a key press to the result on screen, in-process with Pilot.
 
-The app is built as `tests/ui.py` builds it (``make_app`` on an in-process
-sandbox) and driven at 120x40. For baskets of 1, 50 and 500 order lines:
+The app is built as `tests/ui.py` builds it (``make_app``), on a sandbox in
+a process of its own as the app itself runs it, and driven at 120x40. For
+baskets of 1, 50 and 500 order lines:
 
 - initiate: N picks are put in the Offers screen's pick list, then ctrl+s;
   the clock stops when the Basket screen shows the new basket's N rows.
@@ -96,13 +97,14 @@ def _rows(sizes: list[int]) -> dict[tuple[str, int], Row]:
                 unit="ms", budget=PLUS_MS, limit=PLUS_LIMIT_MS,
             )
     first = rows[("initiate", sizes[0])]
-    first.note = ("Pilot at 120x40 on an in-process sandbox; reference: the same request "
-                  "with plain httpx, warm connection")
+    first.note = ("Pilot at 120x40, the sandbox in a process of its own as the app runs it; "
+                  "reference: the same request with plain httpx, warm connection")
     return rows
 
 
-def measure_keys(repeat: int, sizes: list[int], sandbox: str = "thread") -> list[Row]:
-    """``sandbox``: "thread" (in-process, as the app embeds it) or "process"."""
+def measure_keys(repeat: int, sizes: list[int], sandbox: str = "process") -> list[Row]:
+    """``sandbox``: "process" (its own process, as the app embeds it) or
+    "thread" (in the app's process, as the tests run it)."""
     rows = _rows(sizes)
     _CLIENT_MS.clear()
     try:

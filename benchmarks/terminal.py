@@ -148,16 +148,18 @@ class PtyApp:
 
     def peak_rss(self) -> int | None:
         """VmHWM (peak resident set size) of the program, in bytes."""
+        return vm_hwm(self.process.pid)
+
+    def children_peak_rss(self) -> int | None:
+        """The summed VmHWM of the program's child processes (the app's
+        embedded sandbox), in bytes; None if it has none."""
         try:
-            status = Path(f"/proc/{self.process.pid}/status").read_text()
+            text = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
         except OSError:
             return None
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                value, unit = line.split()[1:3]
-                assert unit == "kB"
-                return int(value) * 1024
-        return None
+        peaks = [vm_hwm(int(pid)) for pid in text.split()]
+        known = [peak for peak in peaks if peak]
+        return sum(known) if known else None
 
     def close(self, quit_keys: bytes = CTRL_Q, grace: float = 5.0) -> int | None:
         """Quit the program: its quit key, then SIGTERM, then SIGKILL, reading
@@ -193,3 +195,17 @@ class PtyApp:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def vm_hwm(pid: int) -> int | None:
+    """VmHWM (peak resident set size) of a process, in bytes."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            value, unit = line.split()[1:3]
+            assert unit == "kB"
+            return int(value) * 1024
+    return None

@@ -9,8 +9,12 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui_app import __version__
+
+if TYPE_CHECKING:
+    from tui_app.services.paths import AppPaths
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # `run`: an expectation failed or a step could not run
@@ -349,20 +353,20 @@ def _sandbox_client():
     return client, server.stop
 
 
-def _start_embedded_sandbox(db_path: Path):
-    """Started by the app after its first paint, in a thread."""
+def _start_embedded_sandbox(paths: AppPaths):
+    """Started by the app after its first paint (in a thread, as it waits for
+    the child's handshake): the sandbox runs in a process of its own."""
 
     def start():
-        from tui_app.sandbox.server import SandboxServer
+        from tui_app.sandbox.child import SandboxProcess
         from tui_app.services.connection import EmbeddedSandbox
 
-        server = SandboxServer(db_path=db_path).start()
-        org = server.orgs[0]
+        child = SandboxProcess.start(paths.sandbox_db, log_path=paths.sandbox_log)
         return EmbeddedSandbox(
-            base_url=server.base_url,
-            client_id=org.client_id,
-            client_secret=org.client_secret,
-            stop=server.stop,
+            base_url=child.base_url,
+            client_id=child.client_id,
+            client_secret=child.client_secret,
+            stop=child.stop,
         )
 
     return start
@@ -396,7 +400,7 @@ def _run_tui(args: argparse.Namespace) -> int:
 
     app = make_app(
         paths,
-        start_sandbox=_start_embedded_sandbox(paths.sandbox_db),
+        start_sandbox=_start_embedded_sandbox(paths),
         profile_name=args.profile,
     )
     app.run()

@@ -74,6 +74,11 @@ class AppPaths:
     def sandbox_db(self) -> Path:
         return self.data_dir / "sandbox.sqlite3"
 
+    @property
+    def sandbox_log(self) -> Path:
+        """What the embedded sandbox's process said (warnings, a crash)."""
+        return self.data_dir / "sandbox.log"
+
     def ensure(self) -> None:
         """Create the folders (private to the user); StoreError if impossible."""
         for label, folder in (
