@@ -153,11 +153,14 @@ class PtyApp:
     def children_peak_rss(self) -> int | None:
         """The summed VmHWM of the program's child processes (the app's
         embedded sandbox), in bytes; None if it has none."""
-        try:
-            text = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
-        except OSError:
-            return None
-        peaks = [vm_hwm(int(pid)) for pid in text.split()]
+        pids: list[int] = []
+        # Per thread: the app starts its sandbox from a worker thread.
+        for children in Path(f"/proc/{self.process.pid}/task").glob("*/children"):
+            try:
+                pids += [int(pid) for pid in children.read_text().split()]
+            except OSError:
+                continue
+        peaks = [vm_hwm(pid) for pid in pids]
         known = [peak for peak in peaks if peak]
         return sum(known) if known else None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 from collections.abc import Callable, Iterable
 
 from textual import work
@@ -18,13 +19,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from tui_app.screens.base import AppScreen
-from tui_app.screens.basket import BasketScreen
-from tui_app.screens.inspector import InspectorScreen
 from tui_app.screens.modals import HelpScreen, ResumeScreen
-from tui_app.screens.offers import OffersScreen
-from tui_app.screens.profiles import ProfilesScreen
-from tui_app.screens.scenarios import ScenariosScreen
-from tui_app.screens.validation import ValidationScreen
 from tui_app.services.connection import SANDBOX_PROFILE_NAME, EmbeddedSandbox, ProfileNotUsable
 from tui_app.services.errors import ApiError
 from tui_app.services.files import StoreError
@@ -36,6 +31,25 @@ from tui_app.services.workspace import Workspace
 from tui_app.themes import load_themes
 
 SandboxStarter = Callable[[], EmbeddedSandbox]
+
+SCREEN_MODULES = {
+    "profiles": ("tui_app.screens.profiles", "ProfilesScreen"),
+    "offers": ("tui_app.screens.offers", "OffersScreen"),
+    "basket": ("tui_app.screens.basket", "BasketScreen"),
+    "validation": ("tui_app.screens.validation", "ValidationScreen"),
+    "inspector": ("tui_app.screens.inspector", "InspectorScreen"),
+    "scenarios": ("tui_app.screens.scenarios", "ScenariosScreen"),
+}
+
+
+def screen_class(mode: str) -> type[Screen]:
+    module, name = SCREEN_MODULES[mode]
+    return getattr(importlib.import_module(module), name)
+
+
+def lazy_screen(mode: str) -> Callable[[], Screen]:
+    return lambda: screen_class(mode)()
+
 
 SCREEN_TITLES = {
     "profiles": "Profiles",
@@ -49,14 +63,10 @@ SCREEN_TITLES = {
 
 class BasketBuilderApp(App[None]):
     TITLE = "basket-builder"
-    MODES = {
-        "profiles": ProfilesScreen,
-        "offers": OffersScreen,
-        "basket": BasketScreen,
-        "validation": ValidationScreen,
-        "inspector": InspectorScreen,
-        "scenarios": ScenariosScreen,
-    }
+    # Each screen's module is imported when the screen is first shown (and
+    # in the background after start-up), so the first paint waits only for
+    # the first screen's code.
+    MODES = {mode: lazy_screen(mode) for mode in SCREEN_MODULES}
     BINDINGS = [
         # Screen keys live in the nav bar; the footer is left to each screen's actions.
         Binding("f1", "help", "Help", id="app.help", show=False),
@@ -149,6 +159,10 @@ class BasketBuilderApp(App[None]):
         if not name or (name == SANDBOX_PROFILE_NAME and self.workspace.sandbox is None):
             name = SANDBOX_PROFILE_NAME
         await self.connect(name)
+        # Import the other screens now, off the event loop, so the first visit
+        # to each is as quick as the next.
+        for mode in SCREEN_MODULES:
+            await asyncio.to_thread(screen_class, mode)
 
     async def connect(self, name: str) -> bool:
         """Make ``name`` the active profile, load its catalogue, offer to resume."""

@@ -14,6 +14,7 @@ from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.lazy import Lazy
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from tui_app.formatting import plural, quantity_limits, short
@@ -35,6 +36,10 @@ from tui_app.widgets.plain_input import PlainInput, visible
 LOADING = "Loading the catalogue"
 AS_LISTED = "auto"
 MAX_QUANTITY = 1_000_000  # what the request models accept
+NEEDS_ORDER_PANE = frozenset(
+    {"initiate", "add_pick", "add_highlighted", "add_to_basket", "stage", "new_external_id",
+     "copy_link"}
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,59 @@ class Target:
     @property
     def outdated(self) -> bool:
         return self.offer is not None and self.version != (self.offer.version or "")
+
+
+class OrderPane(VerticalScroll):
+    """The right-hand side: what to add, the order details, the basket actions."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("Pick an offer", classes="heading first")
+        yield Static("", id="pick-target")
+        with Horizontal(classes="row"):
+            yield Label("Offer id", classes="label")
+            yield PlainInput(
+                id="manual-id", placeholder="or type an id the catalogue lacks",
+                compact=True,
+            )
+        with Horizontal(classes="row"):
+            yield Label("Version", classes="label")
+            yield PlainInput(id="manual-version", placeholder="its version", compact=True)
+        yield Static("", id="manual-note", classes="note")
+        with Horizontal(classes="row"):
+            yield Label("Quantity", classes="label")
+            yield PlainInput(id="quantity", placeholder="default", compact=True)
+            yield Select(
+                [("type as listed", AS_LISTED), ("offer", "offer"), ("add-on", "add_on")],
+                value=AS_LISTED,
+                allow_blank=False,
+                id="item-type",
+                compact=True,
+            )
+        yield Static("", id="quantity-note", classes="note")
+        with Horizontal(classes="buttons"):
+            yield Button("Add to list (^o)", id="add-pick", compact=True)
+        yield PickTable(id="picks")
+        yield Static("", id="items-note", classes="note")
+        yield Static("Order", classes="heading")
+        yield OrderForm(id="order-form")
+        with Horizontal(classes="buttons"):
+            yield Button("Initiate (^s)", id="initiate", variant="primary", compact=True)
+        with Vertical(id="basket-panel"):
+            yield Static("Current basket", classes="heading")
+            yield Static("", id="basket-target")
+            with Horizontal(classes="buttons"):
+                yield Button("Add to basket (^b)", id="add-to-basket", compact=True)
+                yield Button("Stage (^t)", id="stage", compact=True)
+        with Vertical(id="link-panel"):
+            yield Static("Assisted checkout link", classes="heading")
+            yield Static("", id="link")
+            with Horizontal(classes="buttons"):
+                yield Button("Copy link (^l)", id="copy-link", compact=True)
+
+    def on_mount(self) -> None:
+        screen = self.screen
+        if isinstance(screen, OffersScreen):
+            screen.order_pane_ready()
 
 
 class OffersScreen(AppScreen):
@@ -119,6 +177,7 @@ class OffersScreen(AppScreen):
         super().__init__()
         self._offers_key: tuple[str, ...] | None = None
         self._endpoint: str | None = None
+        self._order_ready = False  # the order pane mounts just after the first paint
 
     # ------------------------------------------------------------- layout
 
@@ -130,53 +189,16 @@ class OffersScreen(AppScreen):
                 )
                 yield Static(LOADING + "…", id="catalogue-status")
                 yield CatalogueTable(id="catalogue")
-            with VerticalScroll(id="order-pane"):
-                yield Static("Pick an offer", classes="heading first")
-                yield Static("", id="pick-target")
-                with Horizontal(classes="row"):
-                    yield Label("Offer id", classes="label")
-                    yield PlainInput(
-                        id="manual-id", placeholder="or type an id the catalogue lacks",
-                        compact=True,
-                    )
-                with Horizontal(classes="row"):
-                    yield Label("Version", classes="label")
-                    yield PlainInput(id="manual-version", placeholder="its version", compact=True)
-                yield Static("", id="manual-note", classes="note")
-                with Horizontal(classes="row"):
-                    yield Label("Quantity", classes="label")
-                    yield PlainInput(id="quantity", placeholder="default", compact=True)
-                    yield Select(
-                        [("type as listed", AS_LISTED), ("offer", "offer"), ("add-on", "add_on")],
-                        value=AS_LISTED,
-                        allow_blank=False,
-                        id="item-type",
-                        compact=True,
-                    )
-                yield Static("", id="quantity-note", classes="note")
-                with Horizontal(classes="buttons"):
-                    yield Button("Add to list (^o)", id="add-pick", compact=True)
-                yield PickTable(id="picks")
-                yield Static("", id="items-note", classes="note")
-                yield Static("Order", classes="heading")
-                yield OrderForm(id="order-form")
-                with Horizontal(classes="buttons"):
-                    yield Button("Initiate (^s)", id="initiate", variant="primary", compact=True)
-                with Vertical(id="basket-panel"):
-                    yield Static("Current basket", classes="heading")
-                    yield Static("", id="basket-target")
-                    with Horizontal(classes="buttons"):
-                        yield Button("Add to basket (^b)", id="add-to-basket", compact=True)
-                        yield Button("Stage (^t)", id="stage", compact=True)
-                with Vertical(id="link-panel"):
-                    yield Static("Assisted checkout link", classes="heading")
-                    yield Static("", id="link")
-                    with Horizontal(classes="buttons"):
-                        yield Button("Copy link (^l)", id="copy-link", compact=True)
+            # Mounted just after the first paint: it holds most of the screen's
+            # widgets, and styling them all first would hold up start-up.
+            yield Lazy(OrderPane(id="order-pane"))
 
     def on_mount(self) -> None:
-        self.watch(self.app, "context_version", self._context_changed)
         self.watch(self.app, "busy", self._busy_changed)
+
+    def order_pane_ready(self) -> None:
+        self._order_ready = True
+        self.watch(self.app, "context_version", self._context_changed)
 
     # ------------------------------------------------------------- widgets
 
@@ -454,6 +476,8 @@ class OffersScreen(AppScreen):
     # ------------------------------------------------------------- actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in NEEDS_ORDER_PANE and not self._order_ready:
+            return False  # for the moment after start-up until the pane is mounted
         if action in ("add_to_basket", "stage"):
             return self.workspace.basket is not None
         if action == "copy_link":

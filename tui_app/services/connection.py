@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import httpx
+from typing import TYPE_CHECKING
 
 from tui_app.services.auth import Auth, BearerAuth, ClientCredentialsAuth
-from tui_app.services.client import CheckoutClient
 from tui_app.services.cookies import DEFAULT_COOKIE_TEMPLATE, BasketCookies
 from tui_app.services.endpoints import Endpoint, EndpointError
 from tui_app.services.exchange import ExchangeLog
 from tui_app.services.profiles import AuthKind, Profile, Secrets
+
+if TYPE_CHECKING:  # httpx loads with the first client, after the app's first paint
+    import httpx
+
+    from tui_app.services.client import CheckoutClient
 
 # The built-in profile: always there, never stored, pointed at whichever port
 # the embedded sandbox got this run. Its baskets are remembered under a fixed
@@ -76,6 +79,8 @@ def build_client(
     cookies: BasketCookies | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> CheckoutClient:
+    from tui_app.services.client import CheckoutClient
+
     return CheckoutClient(
         endpoint_for(profile),
         auth_for(profile, secrets),

@@ -141,8 +141,10 @@ class ActionType(StrEnum):
     CHANGE_QUANTITY = "change_quantity"
 
 
+# defer_build: a model's validator is built on its first use rather than at
+# import, so starting the app does not pay for models it has not needed yet.
 class RequestModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, defer_build=True)
 
     def to_json(self) -> dict[str, Any]:
         """The body as it goes over the wire: no nulls for fields left unset."""
@@ -150,7 +152,7 @@ class RequestModel(BaseModel):
 
 
 class ResponseModel(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
 
 # --------------------------------------------------------------------------- requests

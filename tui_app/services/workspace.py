@@ -17,12 +17,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from tui_app.services import errors
 from tui_app.services.autosave import BackgroundSaver, Report
-from tui_app.services.client import CheckoutClient, Result
 from tui_app.services.connection import (
     SANDBOX_PROFILE_NAME,
     EmbeddedSandbox,
@@ -48,6 +48,9 @@ from tui_app.services.order_cache import OrderCache
 from tui_app.services.profiles import AuthKind, Profile, ProfileStore, Secrets
 from tui_app.services.session import BasketRecord, SessionStore
 from tui_app.services.tokens import decode_unverified
+
+if TYPE_CHECKING:
+    from tui_app.services.client import CheckoutClient, Result
 
 
 def new_external_id() -> str:
