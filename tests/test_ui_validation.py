@@ -138,3 +138,32 @@ async def test_it_renders_small_and_large(tmp_path, sandbox, size):
         assert "NOT" in screenshot and "VALID" in screenshot
         assert app.screen.query_one(JsonTree).region.height >= 3
         assert app.screen.query_one("#problems-pane").region.width >= 20
+
+
+async def test_a_hidden_verdict_catches_up_when_shown_and_not_before(tmp_path, sandbox):
+    from tui_app.services.models import OrderAction
+
+    app = build_app(tmp_path, sandbox, first_screen="basket")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        (item,) = await initiate(pilot, ("Digital Monthly", 1))
+        await pilot.press("v")
+        await settle(pilot)
+        validation = app.screen
+        assert str(validation.query_one("#verdict").render()) == "✓ VALID — ready to submit"
+        await pilot.press("b")
+        await settle(pilot)
+
+        redraws = []
+        original = validation._redraw_context
+        validation._redraw_context = lambda: (redraws.append(1), original())
+        for quantity in (2, 3):  # two changes while the verdict is out of sight
+            await app.workspace.update([OrderAction.change_quantity(item, quantity)])
+            app.context_changed()
+            await settle(pilot)
+        assert redraws == []  # the hidden screen did no work
+
+        app.switch_mode("validation")
+        await settle(pilot)
+        assert redraws == [1]  # one catch-up, showing the basket as it is now
+        assert text_of(app, "#verdict") == "Not validated yet — press v"  # not the old ✓

@@ -49,6 +49,27 @@ class AppScreen(Screen[None]):
         raise NotImplementedError
         yield  # pragma: no cover
 
+    def follow_context(self, redraw: Callable[[], Any]) -> None:
+        """Call ``redraw`` now and after every workspace change, but only while
+        this screen is the one in view; a hidden screen catches up once when it
+        is shown again. Hidden screens redrawing a 500-item basket on every
+        update would cost the visible one its speed."""
+        self._redraw_context = redraw
+        self._context_stale = False
+        self.watch(self.app, "context_version", self._context_version_changed)
+
+    def _context_version_changed(self, _version: int) -> None:
+        if self.is_current or not self.is_mounted:
+            self._context_stale = False
+            self._redraw_context()
+        else:
+            self._context_stale = True
+
+    def on_screen_resume(self) -> None:
+        if getattr(self, "_context_stale", False):
+            self._context_stale = False
+            self._redraw_context()
+
     def refresh_bindings_if_changed(self) -> None:
         """Tell the key bar only when an action became possible or impossible,
         not on every redraw of the screen."""

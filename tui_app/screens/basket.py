@@ -124,7 +124,7 @@ Press v to validate, a to add offers, k to move the basket to another country
             yield Static(id="basket-results", classes="basket-panel")
 
     def on_mount(self) -> None:
-        self.watch(self.app, "context_version", self.redraw)
+        self.follow_context(self.redraw)
         self.query_one(BasketTable).focus()
 
     @property

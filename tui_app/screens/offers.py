@@ -198,7 +198,7 @@ class OffersScreen(AppScreen):
 
     def order_pane_ready(self) -> None:
         self._order_ready = True
-        self.watch(self.app, "context_version", self._context_changed)
+        self.follow_context(self._context_changed)
 
     # ------------------------------------------------------------- widgets
 

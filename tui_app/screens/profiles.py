@@ -152,7 +152,7 @@ ctrl+t tests the form without saving; ctrl+o connects with it.
     def on_mount(self) -> None:
         active = self.workspace.profile
         self._open(self._key_for(active.name) if active else SANDBOX_KEY)
-        self.watch(self.app, "context_version", self._context_changed)
+        self.follow_context(self._context_changed)
         self.profile_list.focus()
 
     def on_resize(self) -> None:

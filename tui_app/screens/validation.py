@@ -97,7 +97,7 @@ i to copy the basket id.
     def on_mount(self) -> None:
         self.query_one("#problems-pane").border_title = "Problems"
         self.query_one(JsonTree).border_title = "Checkout (as the server returned it)"
-        self.watch(self.app, "context_version", self.redraw)
+        self.follow_context(self.redraw)
         self.query_one(JsonTree).focus()
 
     # ------------------------------------------------------------- drawing
