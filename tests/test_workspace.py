@@ -27,6 +27,14 @@ def open_workspace(config_dir, sandbox) -> Workspace:
     return workspace
 
 
+async def connected(config_dir, sandbox) -> Workspace:
+    """A workspace on the sandbox profile with its catalogue loaded."""
+    workspace = open_workspace(config_dir, sandbox)
+    await workspace.activate(SANDBOX_PROFILE_NAME)
+    await workspace.load_catalogue()
+    return workspace
+
+
 def named(workspace, *names):
     by_name = {o.display_name: o for o in workspace.offers}
     return [by_name[name] for name in names]
@@ -52,9 +60,7 @@ def order(offers, country="GB", quantities=None):
 
 
 async def test_a_basket_survives_a_restart_and_can_still_be_updated(tmp_path, sandbox):
-    first = open_workspace(tmp_path, sandbox)
-    await first.activate(SANDBOX_PROFILE_NAME)
-    await first.load_catalogue()
+    first = await connected(tmp_path, sandbox)
     offers = named(first, "Digital Monthly", "Digital Annual")
     basket = (await first.initiate(order(offers))).data
     await first.aclose()
@@ -90,9 +96,7 @@ async def test_baskets_of_another_server_are_never_offered_here(tmp_path, sandbo
 
 
 async def test_blocked_products_are_named_with_their_reasons(tmp_path, sandbox):
-    workspace = open_workspace(tmp_path, sandbox)
-    await workspace.activate(SANDBOX_PROFILE_NAME)
-    await workspace.load_catalogue()
+    workspace = await connected(tmp_path, sandbox)
     offers = named(workspace, "Digital Monthly", "Print + Digital Bundle")
     await workspace.initiate(order(offers, country="DE"))
     verdict = (await workspace.validate()).data
@@ -105,9 +109,7 @@ async def test_blocked_products_are_named_with_their_reasons(tmp_path, sandbox):
 
 
 async def test_staged_actions_go_as_one_update(tmp_path, sandbox):
-    workspace = open_workspace(tmp_path, sandbox)
-    await workspace.activate(SANDBOX_PROFILE_NAME)
-    await workspace.load_catalogue()
+    workspace = await connected(tmp_path, sandbox)
     offers = named(workspace, "Digital Monthly", "Digital Annual")
     await workspace.initiate(order(offers))
     items = workspace.basket.items
@@ -123,9 +125,7 @@ async def test_staged_actions_go_as_one_update(tmp_path, sandbox):
 
 
 async def test_a_failed_update_leaves_the_basket_as_the_server_confirmed_it(tmp_path, sandbox):
-    workspace = open_workspace(tmp_path, sandbox)
-    await workspace.activate(SANDBOX_PROFILE_NAME)
-    await workspace.load_catalogue()
+    workspace = await connected(tmp_path, sandbox)
     await workspace.initiate(order(named(workspace, "Digital Monthly")))
     before = workspace.basket.order
     with pytest.raises(errors.UpstreamError):
@@ -137,9 +137,7 @@ async def test_a_failed_update_leaves_the_basket_as_the_server_confirmed_it(tmp_
 async def test_a_disk_that_refuses_the_session_is_a_warning_not_a_crash(
     tmp_path, sandbox, monkeypatch
 ):
-    workspace = open_workspace(tmp_path, sandbox)
-    await workspace.activate(SANDBOX_PROFILE_NAME)
-    await workspace.load_catalogue()
+    workspace = await connected(tmp_path, sandbox)
 
     def refuse():
         raise StoreError("cannot write session.json: No space left on device")
@@ -172,9 +170,7 @@ async def test_connection_report_names_the_organisation_and_expiry(tmp_path, san
 
 
 async def test_moving_a_basket_to_another_country_keeps_the_basket(tmp_path, sandbox):
-    workspace = open_workspace(tmp_path, sandbox)
-    await workspace.activate(SANDBOX_PROFILE_NAME)
-    await workspace.load_catalogue()
+    workspace = await connected(tmp_path, sandbox)
     offers = named(workspace, "Digital Monthly", "Print + Digital Bundle")
     basket = (await workspace.initiate(order(offers, quantities=[2, 1]))).data
     assert (await workspace.validate()).data.is_valid
@@ -188,9 +184,7 @@ async def test_moving_a_basket_to_another_country_keeps_the_basket(tmp_path, san
 
 
 async def test_orders_are_kept_beside_the_session_not_in_it(tmp_path, sandbox):
-    workspace = open_workspace(tmp_path, sandbox)
-    await workspace.activate(SANDBOX_PROFILE_NAME)
-    await workspace.load_catalogue()
+    workspace = await connected(tmp_path, sandbox)
     offers = named(workspace, "Digital Monthly", "Digital Annual")
     basket = (await workspace.initiate(order(offers))).data
     await workspace.aclose()
@@ -209,9 +203,7 @@ async def test_orders_are_kept_beside_the_session_not_in_it(tmp_path, sandbox):
 async def test_a_resumed_basket_without_a_cached_order_is_read_back_from_the_server(
     tmp_path, sandbox
 ):
-    first = open_workspace(tmp_path, sandbox)
-    await first.activate(SANDBOX_PROFILE_NAME)
-    await first.load_catalogue()
+    first = await connected(tmp_path, sandbox)
     basket = (await first.initiate(order(named(first, "Digital Monthly")))).data
     await first.aclose()
     # The cache is gone (cleared by hand, or a session file from an older version).
