@@ -7,10 +7,13 @@ instant, and the cursor stays on the row the user was looking at.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 # (key, header): the status column sits early so it is visible at 80 columns.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -107,6 +110,20 @@ class BasketTable(DataTable[Text]):
         keys = list(wanted)
         self.move_cursor(row=keys.index(keep) if keep in wanted else min(line, len(keys) - 1),
                          animate=False)
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # DataTable measures each new cell through Rich (a 500-row basket:
+        # ~70 ms on every initiate). Every cell here is one line of plain text
+        # we already hold, so its width is counted directly; then the base
+        # class sizes the table with no rows left to measure.
+        columns = self.ordered_columns
+        for row_key in new_rows:
+            cells = self.shown.get(str(row_key.value))
+            if cells is None:  # removed again before the table was idle
+                continue
+            for column, text in zip(columns, cells, strict=True):
+                column.content_width = max(column.content_width, cell_len(text))
+        super()._update_dimensions(())
 
     def highlighted_key(self) -> str | None:
         if self.row_count == 0:
