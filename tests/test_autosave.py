@@ -69,3 +69,15 @@ def test_a_refusing_disk_is_reported_and_the_saver_carries_on():
     saver.flush(timeout=5)
     assert disk.written == [7]
     assert saver.close(timeout=5)
+
+
+def test_a_burst_of_changes_is_written_once_after_the_delay():
+    disk = Disk()
+    saver = BackgroundSaver(disk.save, lambda notes: None, delay=0.3)
+    for value in range(1, 20):
+        disk.value = value
+        saver.request()
+        time.sleep(0.005)
+    time.sleep(0.6)
+    assert disk.written == [19]
+    saver.close()

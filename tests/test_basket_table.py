@@ -58,8 +58,8 @@ async def test_rows_follow_the_basket_and_the_cursor_stays_on_its_row():
 
         # Columns are as wide as their longest cell, however many rows came at once.
         long = "Premium Digital Monthly with a very long name"
-        table.sync(rows([f"c{n}" for n in range(300)])
-                   + [Row("c-long", tuple(long if c == "offer" else "x" for c in COLUMN_KEYS))])
+        widest = Row("c-long", tuple(long if c == "offer" else "x" for c in COLUMN_KEYS))
+        table.sync([*rows([f"c{n}" for n in range(300)]), widest])
         await pilot.pause()
         offer = next(c for c in table.ordered_columns if c.key.value == "offer")
         assert offer.content_width == len(long)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable
 
 Report = Callable[[list[str]], None]
@@ -71,9 +72,14 @@ class BackgroundSaver:
                 self._wake.wait_for(lambda: self._closing or self._requested > self._written)
                 if self._closing and self._requested <= self._written:
                     return
-                if not self._flushers and not self._closing:
-                    # Let a burst finish; a flush() wakes us early.
-                    self._wake.wait(self._delay)
+                # Let a burst finish (and the screen update after a reply go
+                # first); only a flush() or close() cuts the wait short.
+                deadline = time.monotonic() + self._delay
+                while not (self._flushers or self._closing):
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._wake.wait(left)
                 target = self._requested
             self._run_once()
             with self._wake:
