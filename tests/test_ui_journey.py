@@ -10,7 +10,7 @@ from textual.widgets import Input, Static
 from tui_app.screens.modals import ResumeScreen
 from tui_app.widgets.basket_table import BasketTable
 
-from ui import build_app, ready, settle
+from ui import build_app, initiate, ready, settle
 
 
 def verdict(app) -> str:
@@ -105,3 +105,25 @@ async def test_build_validate_move_fix_and_resume(tmp_path, sandbox):
         await pilot.press("y")
         await settle(pilot)
         assert [i.offer.name for i in again.workspace.basket.items] == ["Digital Annual"]
+
+
+async def test_a_resumed_basket_whose_cached_order_is_gone_is_read_back(tmp_path, sandbox):
+    app = build_app(tmp_path, sandbox)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        ids = await initiate(pilot, ("Digital Monthly", 2), ("Digital Annual", 1))
+    orders = list((tmp_path / "data" / "orders").glob("*.json"))
+    assert orders  # the order was kept beside the session...
+    for path in orders:
+        path.unlink()  # ...and is now gone (cleared by hand, say)
+
+    again = build_app(tmp_path, sandbox)
+    async with again.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await settle(pilot)
+        assert isinstance(again.screen, ResumeScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert again.current_mode == "basket"
+        assert [i.id for i in again.workspace.basket.items] == ids  # read back from the server
+        assert again.screen.query_one(BasketTable).row_count == 2
