@@ -26,6 +26,16 @@ async def highlight(pilot, offer_name: str) -> None:
     await pilot.pause()
 
 
+async def resume_last_basket(pilot) -> None:
+    """At launch: the resume dialog offers the last basket; Enter reopens it."""
+    await ready(pilot)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ResumeScreen)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert pilot.app.current_mode == "basket"
+
+
 async def test_build_validate_move_fix_and_resume(tmp_path, sandbox):
     app = build_app(tmp_path, sandbox)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -89,12 +99,7 @@ async def test_build_validate_move_fix_and_resume(tmp_path, sandbox):
     # Quit and launch again: the app offers the basket we were on.
     again = build_app(tmp_path, sandbox)
     async with again.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        await settle(pilot)
-        assert isinstance(again.screen, ResumeScreen)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert again.current_mode == "basket"
+        await resume_last_basket(pilot)
         resumed = again.workspace.basket
         assert resumed.basket_id == basket_id and resumed.country == "DE"
         assert [i.offer.name for i in resumed.items] == ["Digital Monthly", "Digital Annual"]
@@ -119,11 +124,6 @@ async def test_a_resumed_basket_whose_cached_order_is_gone_is_read_back(tmp_path
 
     again = build_app(tmp_path, sandbox)
     async with again.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        await settle(pilot)
-        assert isinstance(again.screen, ResumeScreen)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert again.current_mode == "basket"
+        await resume_last_basket(pilot)
         assert [i.id for i in again.workspace.basket.items] == ids  # read back from the server
         assert again.screen.query_one(BasketTable).row_count == 2
