@@ -78,6 +78,14 @@ async def new_profile(pilot, name: str, *, base_url: str) -> None:
     await paste_into(pilot, "#target", base_url)
 
 
+async def new_sandbox_profile(pilot, name: str, sandbox) -> None:
+    """A new profile form filled with the sandbox's address and first org's credentials."""
+    org = sandbox.orgs[0]
+    await new_profile(pilot, name, base_url=sandbox.base_url)
+    await paste_into(pilot, "#client-id", org.client_id)
+    await paste_into(pilot, "#client-secret", org.client_secret)
+
+
 async def highlight(pilot, name: str) -> None:
     entries = pilot.app.screen.query_one(OptionList)
     entries.focus()
@@ -130,9 +138,7 @@ async def test_a_new_client_credentials_profile_is_saved_with_its_secret_apart(t
     app = build_app(tmp_path, sandbox, first_screen="profiles")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await new_profile(pilot, "Northwind local", base_url=sandbox.base_url)
-        await paste_into(pilot, "#client-id", org.client_id)
-        await paste_into(pilot, "#client-secret", org.client_secret)
+        await new_sandbox_profile(pilot, "Northwind local", sandbox)
         assert text_of(app, "#target-check") == "✓"
         assert error_text(app) == ""  # the complaint goes once all is fine
         await pilot.press("ctrl+s")
@@ -164,13 +170,10 @@ async def test_a_new_client_credentials_profile_is_saved_with_its_secret_apart(t
 async def test_test_connection_shows_the_organisation_and_when_the_token_expires(
     tmp_path, sandbox
 ):
-    org = sandbox.orgs[0]
     app = build_app(tmp_path, sandbox, first_screen="profiles")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await new_profile(pilot, "Northwind local", base_url=sandbox.base_url)
-        await paste_into(pilot, "#client-id", org.client_id)
-        await paste_into(pilot, "#client-secret", org.client_secret)
+        await new_sandbox_profile(pilot, "Northwind local", sandbox)
         await pilot.press("ctrl+t")
         await settle(pilot)
         result = text_of(app, "#test-result")
@@ -447,13 +450,10 @@ def test_token_expiry_reads_as_local_time_and_relative():
 async def test_the_expiry_clock_can_be_replaced(tmp_path, sandbox, monkeypatch):
     fixed = datetime(2020, 1, 1, 9, 0, tzinfo=UTC)
     monkeypatch.setattr(profiles_screen, "now", lambda: fixed)
-    org = sandbox.orgs[0]
     app = build_app(tmp_path, sandbox, first_screen="profiles")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await new_profile(pilot, "Clock", base_url=sandbox.base_url)
-        await paste_into(pilot, "#client-id", org.client_id)
-        await paste_into(pilot, "#client-secret", org.client_secret)
+        await new_sandbox_profile(pilot, "Clock", sandbox)
         await pilot.press("ctrl+t")
         await settle(pilot)
         assert re.search(r"Token expires\s+\d{4}-\d\d-\d\d \d\d:\d\d \(in \d+ days\)",
