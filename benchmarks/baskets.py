@@ -48,6 +48,6 @@ def initiate_json(offers: list[Any], count: int, source: str = "benchmark") -> d
 
 
 def initiate_body(offers: list[Any], count: int, source: str = "benchmark"):
-    from tui_app.services.models import InitiateCheckout
+    from tui_app.services.api.models import InitiateCheckout
 
     return InitiateCheckout.model_validate(initiate_json(offers, count, source))

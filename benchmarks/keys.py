@@ -1,6 +1,6 @@
 """Figure 2: from a key press to the result on screen, in-process with Pilot.
 
-The app is built as `tests/ui.py` builds it (``make_app``), on a sandbox in
+The app is built as `tests/ui/pilot.py` builds it (``make_app``), on a sandbox in
 a process of its own as the app itself runs it, and driven at 120x40. For
 baskets of 1, 50 and 500 order lines:
 
@@ -143,7 +143,7 @@ async def _measure(repeat: int, sizes: list[int], rows: dict[tuple[str, int], Ro
 
     from tui_app.app import make_app
     from tui_app.services.connection import EmbeddedSandbox
-    from tui_app.services.paths import AppPaths
+    from tui_app.services.store.paths import AppPaths
 
     with tempfile.TemporaryDirectory(prefix="bb-bench-") as tmp, _sandbox(sandbox) as server:
         paths = AppPaths.resolve(Path(tmp) / "config")
@@ -202,7 +202,7 @@ async def _initiate(pilot: Any, http: Any, size: int, repeat: int, row: Row) -> 
     from benchmarks.baskets import order_items, pick_offers
     from tui_app.screens.basket import BasketScreen
     from tui_app.screens.offers import OffersScreen
-    from tui_app.services.models import ItemType
+    from tui_app.services.api.models import ItemType
     from tui_app.widgets.offer_picks import Pick
 
     app = pilot.app

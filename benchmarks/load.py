@@ -3,7 +3,7 @@
 The sandbox runs in a process of its own (`python -m tui_app sandbox --memory
 --port 0`, as a user starts it, access log included) so the load generator
 does not share its GIL. N async httpx clients each run rounds of initiate →
-update (add an item) → validate, as tests/test_sandbox_load.py does. Reported:
+update (add an item) → validate, as tests/sandbox/test_sandbox_load.py does. Reported:
 requests per second (one figure per run) and the p50 / p95 latency of every
 request of every run. There is no reference and no budget.
 """

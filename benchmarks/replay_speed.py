@@ -3,7 +3,7 @@
 A generated scenario of N steps (one initiate, N-2 alternating quantity
 changes, one validate) is replayed against a sandbox in a process of its own:
 
-- in-process, through ``tui_app.services.replay.run_scenario`` (the engine);
+- in-process, through ``tui_app.services.scenarios.replay.run_scenario`` (the engine);
 - as ``basket-builder run FILE --base-url URL`` in a subprocess (start-up,
   parsing the file and printing a line per step included);
 - reference: the same requests (catalogue, initiate, updates, validate) in a
@@ -119,11 +119,11 @@ async def plain_loop(base_url: str, token: str, steps: int) -> float:
 
 async def engine(base_url: str, token: str, path: Path) -> float:
     """In-process: the replay engine, as `basket-builder run` drives it."""
-    from tui_app.services.auth import BearerAuth
-    from tui_app.services.client import CheckoutClient
-    from tui_app.services.endpoints import Endpoint
-    from tui_app.services.replay import run_scenario
-    from tui_app.services.scenario import load_scenario
+    from tui_app.services.api.auth import BearerAuth
+    from tui_app.services.api.client import CheckoutClient
+    from tui_app.services.api.endpoints import Endpoint
+    from tui_app.services.scenarios.replay import run_scenario
+    from tui_app.services.scenarios.scenario import load_scenario
 
     scenario = load_scenario(path)  # parsing the file is not replay speed
     started = time.perf_counter()

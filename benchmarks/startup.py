@@ -118,9 +118,9 @@ async def _prepare(config: Path, items: int) -> str:
     from benchmarks.baskets import initiate_body
     from tui_app.sandbox import SandboxServer
     from tui_app.services.connection import SANDBOX_PROFILE_NAME, EmbeddedSandbox
-    from tui_app.services.paths import AppPaths
-    from tui_app.services.profiles import ProfileStore
-    from tui_app.services.session import SessionStore
+    from tui_app.services.store.paths import AppPaths
+    from tui_app.services.store.profiles import ProfileStore
+    from tui_app.services.store.session import SessionStore
     from tui_app.services.workspace import Workspace
 
     paths = AppPaths.resolve(config)

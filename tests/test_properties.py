@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from tui_app.services.endpoints import Endpoint, EndpointError
-from tui_app.services.models import (
+from tui_app.services.api.endpoints import Endpoint, EndpointError
+from tui_app.services.api.models import (
     CatalogueOffer,
     InitiateCheckout,
     InitiateResponse,
@@ -22,10 +22,10 @@ from tui_app.services.models import (
     ValidateResponse,
     describe_validation_error,
 )
-from tui_app.services.paths import AppPaths
-from tui_app.services.profiles import ProfileStore
-from tui_app.services.session import SessionStore
-from tui_app.services.settings import load_settings
+from tui_app.services.store.paths import AppPaths
+from tui_app.services.store.profiles import ProfileStore
+from tui_app.services.store.session import SessionStore
+from tui_app.services.store.settings import load_settings
 from tui_app.themes import theme_from_toml
 
 PROFILE = settings(max_examples=60, deadline=None,

@@ -20,13 +20,13 @@ from textual.screen import Screen
 
 from tui_app.screens.base import AppScreen
 from tui_app.screens.modals import HelpScreen, ResumeScreen
+from tui_app.services.api.errors import ApiError
 from tui_app.services.connection import SANDBOX_PROFILE_NAME, EmbeddedSandbox, ProfileNotUsable
-from tui_app.services.errors import ApiError
-from tui_app.services.files import StoreError
-from tui_app.services.paths import AppPaths
-from tui_app.services.profiles import ProfileStore
-from tui_app.services.session import BasketRecord, SessionStore
-from tui_app.services.settings import DEFAULT_THEME, Settings, load_settings, save_theme
+from tui_app.services.store.files import StoreError
+from tui_app.services.store.paths import AppPaths
+from tui_app.services.store.profiles import ProfileStore
+from tui_app.services.store.session import BasketRecord, SessionStore
+from tui_app.services.store.settings import DEFAULT_THEME, Settings, load_settings, save_theme
 from tui_app.services.workspace import Workspace
 from tui_app.themes import load_themes
 

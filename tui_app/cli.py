@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from tui_app import __version__
 
 if TYPE_CHECKING:
-    from tui_app.services.paths import AppPaths
+    from tui_app.services.store.paths import AppPaths
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # `run`: an expectation failed or a step could not run
@@ -163,7 +163,7 @@ def _add_run_command(commands) -> None:
 
 def _run_sandbox(args: argparse.Namespace) -> int:
     from tui_app.sandbox.server import run_foreground
-    from tui_app.services.paths import AppPaths
+    from tui_app.services.store.paths import AppPaths
 
     if args.memory:
         db_path = None
@@ -207,7 +207,7 @@ class _Refused(Exception):
 
 def _run_scenarios(args: argparse.Namespace) -> int:
     """`basket-builder run FILE...`: every file is checked before anything is sent."""
-    from tui_app.services.scenario import ScenarioError, load_scenario
+    from tui_app.services.scenarios.scenario import ScenarioError, load_scenario
 
     problems: list[str] = []
     scenarios = []
@@ -239,8 +239,8 @@ def _run_scenarios(args: argparse.Namespace) -> int:
     finally:
         stop()
     if junit is not None:
-        from tui_app.services.files import StoreError, atomic_write
-        from tui_app.services.reports import junit_xml
+        from tui_app.services.scenarios.reports import junit_xml
+        from tui_app.services.store.files import StoreError, atomic_write
 
         try:
             atomic_write(junit, junit_xml(results).encode("utf-8"))
@@ -251,8 +251,14 @@ def _run_scenarios(args: argparse.Namespace) -> int:
 
 
 async def _replay_all(client, scenarios, *, as_json: bool):
-    from tui_app.services.replay import OfferIndex, run_scenario
-    from tui_app.services.reports import ASCII, json_line, marks_for, step_lines, summary_line
+    from tui_app.services.scenarios.replay import OfferIndex, run_scenario
+    from tui_app.services.scenarios.reports import (
+        ASCII,
+        json_line,
+        marks_for,
+        step_lines,
+        summary_line,
+    )
 
     marks = marks_for(getattr(sys.stdout, "encoding", None))
     if marks is ASCII and hasattr(sys.stdout, "reconfigure"):
@@ -298,9 +304,9 @@ def _scenario_client(args: argparse.Namespace):
 def _bearer_client(base_url: str, token: str | None):
     import os
 
-    from tui_app.services.auth import BearerAuth
-    from tui_app.services.client import CheckoutClient
-    from tui_app.services.endpoints import Endpoint, EndpointError
+    from tui_app.services.api.auth import BearerAuth
+    from tui_app.services.api.client import CheckoutClient
+    from tui_app.services.api.endpoints import Endpoint, EndpointError
 
     token = token if token is not None else os.environ.get(TOKEN_ENV)
     if not token:
@@ -315,9 +321,9 @@ def _bearer_client(base_url: str, token: str | None):
 
 def _profile_client(name: str, config_dir: Path | None):
     from tui_app.services.connection import ProfileNotUsable, build_client
-    from tui_app.services.files import StoreError
-    from tui_app.services.paths import AppPaths
-    from tui_app.services.profiles import ProfileStore
+    from tui_app.services.store.files import StoreError
+    from tui_app.services.store.paths import AppPaths
+    from tui_app.services.store.profiles import ProfileStore
 
     store = ProfileStore(AppPaths.resolve(config_dir))
     try:
@@ -337,9 +343,9 @@ def _profile_client(name: str, config_dir: Path | None):
 def _sandbox_client():
     """A fresh in-memory sandbox of the run's own, as the first demo org."""
     from tui_app.sandbox.server import SandboxError, SandboxServer
-    from tui_app.services.auth import ClientCredentialsAuth
-    from tui_app.services.client import CheckoutClient
-    from tui_app.services.endpoints import Endpoint
+    from tui_app.services.api.auth import ClientCredentialsAuth
+    from tui_app.services.api.client import CheckoutClient
+    from tui_app.services.api.endpoints import Endpoint
 
     try:
         server = SandboxServer().start()
@@ -373,8 +379,8 @@ def _start_embedded_sandbox(paths: AppPaths):
 
 
 def _run_tui(args: argparse.Namespace) -> int:
-    from tui_app.services.files import StoreError
-    from tui_app.services.paths import AppPaths
+    from tui_app.services.store.files import StoreError
+    from tui_app.services.store.paths import AppPaths
 
     paths = AppPaths.resolve(args.config_dir)
     try:
@@ -383,7 +389,7 @@ def _run_tui(args: argparse.Namespace) -> int:
         print(f"basket-builder: {exc}", file=sys.stderr)
         return EXIT_USAGE
     from tui_app.services.connection import SANDBOX_PROFILE_NAME
-    from tui_app.services.profiles import ProfileStore
+    from tui_app.services.store.profiles import ProfileStore
 
     if args.profile not in (None, SANDBOX_PROFILE_NAME):
         profiles = ProfileStore(paths)

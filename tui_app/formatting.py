@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tui_app.services.models import BasketItem, CatalogueOffer, to_decimal
+from tui_app.services.api.models import BasketItem, CatalogueOffer, to_decimal
 
 SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "CAD": "CA$", "AUD": "A$"}
 

@@ -20,9 +20,9 @@ from textual.widgets import Input
 
 from tui_app.app import BasketBuilderApp, make_app
 from tui_app.sandbox import SandboxServer
+from tui_app.services.api.models import InitiateCheckout, OrderAction
 from tui_app.services.connection import EmbeddedSandbox
-from tui_app.services.models import InitiateCheckout, OrderAction
-from tui_app.services.paths import AppPaths
+from tui_app.services.store.paths import AppPaths
 from tui_app.services.workspace import Workspace
 
 SEED = 20261127

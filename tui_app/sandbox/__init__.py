@@ -8,6 +8,8 @@ It lets the app run with no credentials and the tests run offline::
         sandbox.token_url          # http://127.0.0.1:PORT/oauth2/token
 
 Importing this package is cheap: the web stack loads when a server starts.
+Of the client it may import only ``services.api.models``: one definition of
+the contract, and nothing of the client's behaviour.
 """
 
 from tui_app.sandbox.db import Org

@@ -37,7 +37,7 @@ from tui_app.sandbox import rules
 from tui_app.sandbox.catalogue import Catalogue, QueryError, parse_query
 from tui_app.sandbox.db import Basket, Database, Item, Org, Transaction
 from tui_app.sandbox.tokens import Credentials, TokenError
-from tui_app.services.models import (
+from tui_app.services.api.models import (
     InitiateCheckout,
     OrderAction,
     UpdateCheckout,

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from typing import Any
 
-from tui_app.services.models import CatalogueOffer
+from tui_app.services.api.models import CatalogueOffer
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200

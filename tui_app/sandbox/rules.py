@@ -40,7 +40,7 @@ from typing import Any
 
 from tui_app.sandbox.catalogue import Catalogue, Entry
 from tui_app.sandbox.db import Basket, Item
-from tui_app.services.models import CataloguePrice, QuantityOptions
+from tui_app.services.api.models import CataloguePrice, QuantityOptions
 
 # ISO 3166-1 alpha-2, the officially assigned codes.
 _ISO_3166 = """

@@ -10,15 +10,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 
+from tui_app.services.api.errors import ApiError
 from tui_app.services.connection import ProfileNotUsable
-from tui_app.services.errors import ApiError
 from tui_app.widgets.context_bar import ContextBar
 from tui_app.widgets.error_panel import ErrorPanel
 from tui_app.widgets.key_bar import KeyBar
 from tui_app.widgets.nav_bar import NavBar
 
 if TYPE_CHECKING:
-    from tui_app.app import BasketBuilderApp
+    from tui_app.screens.host import ScreenHost
     from tui_app.services.workspace import Workspace
 
 T = TypeVar("T")
@@ -31,7 +31,7 @@ class AppScreen(Screen[None]):
     MODE: ClassVar[str] = ""  # which tab of the nav bar this screen is
 
     @property
-    def bb(self) -> BasketBuilderApp:
+    def bb(self) -> ScreenHost:
         return self.app  # type: ignore[return-value]
 
     @property

@@ -22,8 +22,8 @@ from tui_app.screens.base import AppScreen
 from tui_app.screens.country import CountryScreen
 from tui_app.screens.modals import ConfirmScreen
 from tui_app.screens.quantity import QuantityScreen
-from tui_app.services.client import Result
-from tui_app.services.models import BasketItem, OrderAction, UpdateResponse
+from tui_app.services.api.client import Result
+from tui_app.services.api.models import BasketItem, OrderAction, UpdateResponse
 from tui_app.services.workspace import Basket
 from tui_app.widgets.basket_table import BasketTable, Row
 

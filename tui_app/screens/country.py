@@ -11,7 +11,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Static
 
 from tui_app.screens.modals import MODAL_CSS
-from tui_app.services.countries import CountryError, country_name, parse_country, suggestions
+from tui_app.services.api.countries import CountryError, country_name, parse_country, suggestions
 from tui_app.widgets.plain_input import PlainInput
 
 

@@ -17,8 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from tui_app.screens.save_path import SavePathScreen
-from tui_app.services.curl import to_curl, variables_needed, write_script
-from tui_app.services.exchange import Exchange
+from tui_app.services.api.exchange import Exchange
+from tui_app.services.exports.curl import to_curl, variables_needed, write_script
 from tui_app.widgets.exchange_format import summary
 
 

@@ -24,8 +24,8 @@ from tui_app.screens.base import AppScreen
 from tui_app.screens.curl_modal import CurlScreen
 from tui_app.screens.modals import ConfirmScreen
 from tui_app.screens.save_path import SavePathScreen
-from tui_app.services.exchange import Exchange
-from tui_app.services.har import write_har
+from tui_app.services.api.exchange import Exchange
+from tui_app.services.exports.har import write_har
 from tui_app.widgets.exchange_detail import ExchangeDetail
 from tui_app.widgets.exchange_list import ExchangeList
 

@@ -12,7 +12,7 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_app.formatting import plural
-from tui_app.services.session import BasketRecord
+from tui_app.services.store.session import BasketRecord
 
 MODAL_CSS = """
 {name} {{ align: center middle; }}

@@ -19,8 +19,8 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from tui_app.formatting import plural, quantity_limits, short
 from tui_app.screens.base import AppScreen
-from tui_app.services.countries import quoted
-from tui_app.services.models import (
+from tui_app.services.api.countries import quoted
+from tui_app.services.api.models import (
     CatalogueOffer,
     ItemType,
     OfferPayload,

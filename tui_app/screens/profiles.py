@@ -20,14 +20,14 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 
 from tui_app.screens.base import AppScreen
 from tui_app.screens.modals import ConfirmScreen
+from tui_app.services.api.tokens import describe_expiry
 from tui_app.services.connection import (
     SANDBOX_PROFILE_NAME,
     ProfileNotUsable,
     auth_for,
     endpoint_for,
 )
-from tui_app.services.files import StoreError
-from tui_app.services.tokens import describe_expiry
+from tui_app.services.store.files import StoreError
 from tui_app.services.workspace import ConnectionReport
 from tui_app.widgets.profile_draft import Draft
 from tui_app.widgets.profile_form import ProfileForm

@@ -16,8 +16,8 @@ from textual.widgets import Button, Input, Label, Static
 
 from tui_app.formatting import quantity_limits
 from tui_app.screens.modals import MODAL_CSS
-from tui_app.services.countries import quoted
-from tui_app.services.models import CatalogueOffer, trim_spaces
+from tui_app.services.api.countries import quoted
+from tui_app.services.api.models import CatalogueOffer, trim_spaces
 from tui_app.widgets.plain_input import PlainInput
 
 MAX_QUANTITY = 1_000_000  # what the request model accepts

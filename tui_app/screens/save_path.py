@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from tui_app.services.files import StoreError
+from tui_app.services.store.files import StoreError
 
 Writer = Callable[[Path], object]
 

@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from tui_app.formatting import plural, short
 from tui_app.screens.base import AppScreen
-from tui_app.services.models import ValidateResponse, ValidationProblem
+from tui_app.services.api.models import ValidateResponse, ValidationProblem
 from tui_app.services.workspace import Basket, BlockedProduct
 from tui_app.widgets.basket_tree import JsonTree
 

@@ -12,16 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tui_app.services.auth import Auth, BearerAuth, ClientCredentialsAuth
-from tui_app.services.cookies import DEFAULT_COOKIE_TEMPLATE, BasketCookies
-from tui_app.services.endpoints import Endpoint, EndpointError
-from tui_app.services.exchange import ExchangeLog
-from tui_app.services.profiles import AuthKind, Profile, Secrets
+from tui_app.services.api.auth import Auth, BearerAuth, ClientCredentialsAuth
+from tui_app.services.api.cookies import DEFAULT_COOKIE_TEMPLATE, BasketCookies
+from tui_app.services.api.endpoints import Endpoint, EndpointError
+from tui_app.services.api.exchange import ExchangeLog
+from tui_app.services.store.profiles import AuthKind, Profile, Secrets
 
 if TYPE_CHECKING:  # httpx loads with the first client, after the app's first paint
     import httpx
 
-    from tui_app.services.client import CheckoutClient
+    from tui_app.services.api.client import CheckoutClient
 
 # The built-in profile: always there, never stored, pointed at whichever port
 # the embedded sandbox got this run. Its baskets are remembered under a fixed
@@ -79,7 +79,7 @@ def build_client(
     cookies: BasketCookies | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> CheckoutClient:
-    from tui_app.services.client import CheckoutClient
+    from tui_app.services.api.client import CheckoutClient
 
     return CheckoutClient(
         endpoint_for(profile),

@@ -21,19 +21,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from tui_app.services import errors
-from tui_app.services.autosave import BackgroundSaver, Report
-from tui_app.services.connection import (
-    SANDBOX_PROFILE_NAME,
-    EmbeddedSandbox,
-    ProfileNotUsable,
-    build_client,
-    endpoint_identity,
-)
-from tui_app.services.cookies import BasketCookies
-from tui_app.services.exchange import ExchangeLog
-from tui_app.services.files import StoreError
-from tui_app.services.models import (
+from tui_app.services.api import errors
+from tui_app.services.api.cookies import BasketCookies
+from tui_app.services.api.exchange import ExchangeLog
+from tui_app.services.api.models import (
     BasketItem,
     CatalogueOffer,
     InitiateCheckout,
@@ -44,13 +35,22 @@ from tui_app.services.models import (
     ValidateResponse,
     describe_validation_error,
 )
-from tui_app.services.order_cache import OrderCache
-from tui_app.services.profiles import AuthKind, Profile, ProfileStore, Secrets
-from tui_app.services.session import BasketRecord, SessionStore
-from tui_app.services.tokens import decode_unverified
+from tui_app.services.api.tokens import decode_unverified
+from tui_app.services.connection import (
+    SANDBOX_PROFILE_NAME,
+    EmbeddedSandbox,
+    ProfileNotUsable,
+    build_client,
+    endpoint_identity,
+)
+from tui_app.services.store.autosave import BackgroundSaver, Report
+from tui_app.services.store.files import StoreError
+from tui_app.services.store.order_cache import OrderCache
+from tui_app.services.store.profiles import AuthKind, Profile, ProfileStore, Secrets
+from tui_app.services.store.session import BasketRecord, SessionStore
 
 if TYPE_CHECKING:
-    from tui_app.services.client import CheckoutClient, Result
+    from tui_app.services.api.client import CheckoutClient, Result
 
 
 def new_external_id() -> str:

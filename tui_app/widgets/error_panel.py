@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from tui_app.services.errors import ApiError
+from tui_app.services.api.errors import ApiError
 from tui_app.widgets.plain_input import visible
 
 

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
 from tui_app.formatting import plural
-from tui_app.services.exchange import Exchange, Headers
+from tui_app.services.api.exchange import Exchange, Headers
 from tui_app.widgets.exchange_body import ExchangeBody
 from tui_app.widgets.exchange_format import (
     duration,

@@ -8,7 +8,7 @@ from http import HTTPStatus
 
 from rich.text import Text
 
-from tui_app.services.exchange import Exchange
+from tui_app.services.api.exchange import Exchange
 
 FAILED_STYLE = "bold red"
 

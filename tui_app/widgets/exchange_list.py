@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.widgets import DataTable
 
-from tui_app.services.exchange import Exchange
+from tui_app.services.api.exchange import Exchange
 from tui_app.widgets.exchange_format import duration, local_time, size, status_label
 
 # Path last: it is the longest, and at 80 columns the status must stay in view.

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from textual.widgets import DataTable
 
 from tui_app.formatting import offer_price, quantity_limits
-from tui_app.services.models import CatalogueOffer
+from tui_app.services.api.models import CatalogueOffer
 
 COLUMNS = ("Name", "Type", "Price", "Term", "Quantity", "Countries", "Add-ons")
 COUNTRIES_SHOWN = 4

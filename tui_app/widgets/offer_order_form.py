@@ -18,8 +18,8 @@ from textual.containers import Horizontal, Vertical
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Collapsible, Input, Label, Select, Static
 
-from tui_app.services.countries import CountryError, country_name, parse_country, suggestions
-from tui_app.services.models import (
+from tui_app.services.api.countries import CountryError, country_name, parse_country, suggestions
+from tui_app.services.api.models import (
     InitiateCheckout,
     OrderType,
     describe_validation_error,

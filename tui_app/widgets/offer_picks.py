@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from tui_app.formatting import short
-from tui_app.services.models import ItemType, OfferPayload, OrderItem
+from tui_app.services.api.models import ItemType, OfferPayload, OrderItem
 
 
 @dataclass(frozen=True)

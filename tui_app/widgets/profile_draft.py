@@ -15,11 +15,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from tui_app.services.auth import BearerAuth
+from tui_app.services.api.auth import BearerAuth
+from tui_app.services.api.endpoints import EndpointError, check_base_url, check_tenant
+from tui_app.services.api.models import describe_validation_error, text_problem
 from tui_app.services.connection import SANDBOX_PROFILE_NAME
-from tui_app.services.endpoints import EndpointError, check_base_url, check_tenant
-from tui_app.services.models import describe_validation_error, text_problem
-from tui_app.services.profiles import AuthKind, Profile, Secrets
+from tui_app.services.store.profiles import AuthKind, Profile, Secrets
 
 TENANT = "tenant"
 BASE_URL = "base_url"

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Collapsible, Input, Label, RadioButton, RadioSet
 
-from tui_app.services.profiles import AuthKind, Secrets
+from tui_app.services.store.profiles import AuthKind, Secrets
 from tui_app.widgets.plain_input import PlainInput
 from tui_app.widgets.profile_draft import BASE_URL, FIELDS, TENANT, Draft, DraftCheck, check_draft
 

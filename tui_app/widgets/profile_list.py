@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui_app.services.profiles import AuthKind, Profile
+from tui_app.services.store.profiles import AuthKind, Profile
 
 SANDBOX_KEY = "sandbox"
 NEW_KEY = "new"

@@ -1,0 +1,122 @@
+import json
+
+from tui_app.services.api.cookies import BasketCookies, parse_set_cookie, render_template
+from tui_app.services.api.exchange import ExchangeLog
+from tui_app.services.api.tokens import decode_unverified, describe_expiry
+
+TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJvcmdfbmFtZSI6Ik5vcnRod2luZCIsImV4cCI6NDEwMjQ0NDgwMH0.sig-SECRET"
+
+
+def record(log, **overrides):
+    fields = dict(
+        method="POST",
+        url="https://t.example/api/x",
+        request_headers=[("Authorization", f"Bearer {TOKEN}"), ("Cookie", "a=1; landing=xyz")],
+        request_body="",
+        status=200,
+        response_headers=[("Set-Cookie", "landing=SECRETVALUE; Path=/; HttpOnly")],
+        response_body="{}",
+        duration_ms=1.0,
+    )
+    fields.update(overrides)
+    return log.record(**fields)
+
+
+def test_authorization_and_cookies_are_masked_in_the_log():
+    log = ExchangeLog()
+    entry = record(log)
+    assert entry.header("authorization", response=False) == "Bearer ***"
+    assert entry.header("cookie", response=False) == "a=***; landing=***"
+    assert entry.header("set-cookie") == "landing=***; Path=/; HttpOnly"
+    assert TOKEN not in repr(entry) and "SECRETVALUE" not in repr(entry)
+
+
+def test_secret_fields_in_form_and_json_bodies_are_masked():
+    log = ExchangeLog()
+    entry = record(
+        log,
+        request_headers=[("Content-Type", "application/x-www-form-urlencoded")],
+        request_body="grant_type=client_credentials&client_id=me&client_secret=s3cr3t-value",
+        response_headers=[("Content-Type", "application/json")],
+        response_body=json.dumps({"access_token": TOKEN, "expires_in": 3600}),
+    )
+    assert "s3cr3t-value" not in entry.request_body and "client_id=me" in entry.request_body
+    assert json.loads(entry.response_body) == {"access_token": "***", "expires_in": 3600}
+
+
+def test_secret_keys_are_masked_however_a_server_spells_them():
+    # Mixed case, a \u escape, deep in a big reply: the quick path that skips
+    # parsing bodies without secret keys must not let any of these through.
+    big = {"order": {"orderItems": [{"id": f"i{n}", "quantity": 1} for n in range(500)]}}
+    for body in (
+        json.dumps(big | {"Access_Token": "abc123"}),
+        '{"data": {"\\u0074oken": "abc123"}}',
+        json.dumps({"items": [big, {"nested": [{"CLIENT_SECRET": "abc123"}]}]}),
+    ):
+        entry = record(ExchangeLog(), response_body=body,
+                       response_headers=[("Content-Type", "application/json")])
+        assert "abc123" not in entry.response_body, body[:80]
+    plain = json.dumps(big)
+    assert record(ExchangeLog(), response_body=plain).response_body == plain  # untouched
+
+
+def test_known_secret_values_are_scrubbed_anywhere():
+    log = ExchangeLog()
+    log.add_secret("hunter2-long")
+    entry = record(log, response_body="echo: hunter2-long", error="failed with hunter2-long")
+    assert "hunter2-long" not in entry.response_body + entry.error
+
+
+def test_raw_exchanges_are_kept_only_when_asked():
+    assert ExchangeLog().raw(record(ExchangeLog()).id) is None
+    log = ExchangeLog(keep_raw=True)
+    entry = record(log)
+    assert log.raw(entry.id).header("authorization", response=False) == f"Bearer {TOKEN}"
+
+
+def test_log_is_bounded():
+    log = ExchangeLog(limit=3)
+    for _ in range(5):
+        record(log)
+    assert [e.id for e in log] == [3, 4, 5]
+
+
+def test_cookies_set_by_the_server_are_kept_per_basket_and_sent_back():
+    jar = BasketCookies()
+    jar.absorb("basket-1", ["state=abc; Path=/; HttpOnly", "other=1"])
+    jar.absorb("basket-2", ["state=zzz"])
+    assert jar.header_for("basket-1", None) == "state=abc; other=1"
+    assert jar.header_for("basket-2", "basketId={basket_id}") == "state=zzz"
+    restored = BasketCookies(jar.to_dict())
+    assert restored.header_for("basket-1", None) == "state=abc; other=1"
+
+
+def test_template_is_only_a_fallback():
+    jar = BasketCookies()
+    assert jar.header_for("basket-9", "landing={basket_id}") == "landing=basket-9"
+    assert jar.header_for("basket-9", None) is None
+    assert render_template("x={basket_id}", "b") == {"x": "b"}
+
+
+def test_a_server_can_delete_a_cookie():
+    jar = BasketCookies({"b": {"state": "1"}})
+    jar.absorb("b", ["state=; Max-Age=0"])
+    assert jar.get("b") == {}
+    assert parse_set_cookie('q="quoted"; Path=/') == ("q", "quoted", False)
+
+
+def test_jwt_claims_are_read_for_display():
+    info = decode_unverified(TOKEN)
+    assert info.organisation == "Northwind"
+    assert info.expires_at.year == 2100
+    assert decode_unverified("opaque-token") is None
+    assert decode_unverified("a.!!!.c") is None
+
+
+def test_expiry_reads_like_a_person_would_say_it():
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert describe_expiry(now + timedelta(minutes=52, seconds=10), now) == "in 52 min"
+    assert describe_expiry(now - timedelta(minutes=4), now) == "expired 4 min ago"
+    assert describe_expiry(now + timedelta(hours=3, minutes=5), now) == "in 3 h 5 min"

@@ -1,0 +1,75 @@
+"""Helpers for Pilot tests: an app on a real sandbox, waiting until it is ready."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from tui_app.app import BasketBuilderApp, make_app
+from tui_app.sandbox import SandboxServer
+from tui_app.services.api.models import InitiateCheckout, InitiateOrder, OfferPayload, OrderItem
+from tui_app.services.store.paths import AppPaths
+from tui_app.services.workspace import new_external_id
+
+from sandboxed import embedded
+
+
+def build_app(
+    config_dir: Path,
+    server: SandboxServer,
+    *,
+    first_screen: str = "offers",
+    profile_name: str | None = None,
+) -> BasketBuilderApp:
+    """The app as `basket-builder --config-dir DIR` builds it, on ``server``."""
+    paths = AppPaths.resolve(config_dir)
+    paths.ensure()
+    return make_app(
+        paths,
+        start_sandbox=lambda: embedded(server),
+        profile_name=profile_name,
+        first_screen=first_screen,
+    )
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait for every worker (API calls included) and the screen updates after them."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def ready(pilot: Pilot) -> BasketBuilderApp:
+    """Wait until the sandbox has started, the profile connected and the catalogue loaded."""
+    await settle(pilot)
+    app = pilot.app
+    assert app.workspace.profile is not None, "the app did not connect"
+    assert app.workspace.offers, "the catalogue did not load"
+    return app
+
+
+async def initiate(pilot, *lines: tuple[str, int], country: str = "GB") -> list[str]:
+    """Create a basket through the workspace; return its item ids in order."""
+    app = pilot.app
+    offers = {offer.display_name: offer for offer in app.workspace.offers}
+    items = [
+        OrderItem(
+            offer=OfferPayload(id=offers[name].id, version=offers[name].version),
+            quantity=quantity,
+            type=offers[name].item_type,
+        )
+        for name, quantity in lines
+    ]
+    order = InitiateOrder(
+        orderItems=items, external_id=new_external_id(), country=country,
+        source="ui-test", order_type="new",
+    )
+    await app.workspace.initiate(InitiateCheckout(order=order))
+    app.context_changed()
+    await settle(pilot)
+    return [item.id for item in app.workspace.basket.items]
+
+
+def text_of(app, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())

@@ -1,0 +1,169 @@
+"""The Validation screen: the verdict, why a basket is not valid, and the
+checkout the server returned, against the real sandbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui_app.screens.modals import ConfirmScreen
+from tui_app.screens.validation import ValidationScreen
+from tui_app.widgets.basket_table import BasketTable
+from tui_app.widgets.basket_tree import JsonTree
+
+from pilot import build_app, initiate, ready, settle, text_of
+
+
+async def test_before_any_validation_it_says_so(tmp_path, sandbox):
+    app = build_app(tmp_path, sandbox, first_screen="validation")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        assert isinstance(app.screen, ValidationScreen)
+        assert "No basket yet — press F3" in text_of(app, "#verdict")
+        await initiate(pilot, ("Digital Monthly", 1))
+        assert text_of(app, "#verdict") == "Not validated yet — press v"
+
+
+async def test_a_gb_basket_is_valid(tmp_path, sandbox):
+    app = build_app(tmp_path, sandbox, first_screen="basket")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await initiate(pilot, ("Digital Monthly", 1), ("Print + Digital Bundle", 1))
+        await pilot.press("v")
+        await settle(pilot)
+        assert app.current_mode == "validation"
+        banner = app.screen.query_one("#verdict")
+        assert str(banner.render()) == "✓ VALID — ready to submit"
+        assert banner.has_class("valid")
+        assert "No blocked products" in text_of(app, "#problems")
+
+
+async def test_a_bundle_not_sold_in_de_is_blocked_until_removed(tmp_path, sandbox):
+    app = build_app(tmp_path, sandbox, first_screen="basket")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        monthly, bundle = await initiate(
+            pilot, ("Digital Monthly", 1), ("Print + Digital Bundle", 1), country="DE"
+        )
+        await pilot.press("v")
+        await settle(pilot)
+        banner = app.screen.query_one("#verdict")
+        assert str(banner.render()) == "✗ NOT VALID — 1 blocked product"
+        assert banner.has_class("invalid")
+        problems = text_of(app, "#problems")
+        assert "✗ Print + Digital Bundle" in problems
+        assert "not sold in DE" in problems
+
+        await pilot.press("b")  # back to the basket to fix it
+        await settle(pilot)
+        assert app.current_mode == "basket"
+        grid = app.screen.query_one(BasketTable)
+        assert grid.cell_text(bundle, "status") == "✗ blocked"
+        assert grid.cell_text(monthly, "status") == ""
+        grid.move_cursor(row=grid.get_row_index(bundle))
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        assert app.current_mode == "validation"
+        assert text_of(app, "#verdict") == "✓ VALID — ready to submit"
+
+
+async def test_other_problems_are_named_by_offer(tmp_path, sandbox):
+    app = build_app(tmp_path, sandbox, first_screen="validation")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await initiate(pilot, ("Team Digital", 3))  # below the minimum of 5
+        await pilot.press("v")  # validate again, from this screen
+        await settle(pilot)
+        assert text_of(app, "#verdict") == "✗ NOT VALID — 1 other problem"
+        problems = text_of(app, "#problems")
+        assert "Team Digital — quantity out of range" in problems
+        assert "from 5 to 250 in steps of 5" in problems
+
+
+async def test_the_checkout_is_a_tree_that_opens(tmp_path, sandbox):
+    app = build_app(tmp_path, sandbox, first_screen="validation")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await initiate(pilot, ("Digital Monthly", 2), ("Digital Annual", 1))
+        await pilot.press("v")
+        await settle(pilot)
+        tree = app.screen.query_one(JsonTree)
+        root = tree.root
+        assert root.is_expanded
+        labels = {str(child.label).split(":")[0].split("  ")[0]: child for child in root.children}
+        assert {"orderItems", "country", "total", "id"} <= set(labels)
+        assert str(labels["country"].label) == 'country: "GB"'
+        items = labels["orderItems"]
+        assert not items.is_expanded and items.allow_expand
+        items.expand()
+        await pilot.pause()
+        assert len(items.children) == 2
+        assert "Digital Monthly" in str(items.children[0].label)
+        first = items.children[0]
+        first.expand()
+        await pilot.pause()
+        assert any(str(c.label) == "quantity: 2" for c in first.children)
+
+
+async def test_back_copy_and_palette(tmp_path, sandbox):
+    app = build_app(tmp_path, sandbox, first_screen="validation")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await initiate(pilot, ("Digital Monthly", 1))
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert {"Validation: back to the basket", "Validation: validate again",
+                "Validation: copy basket id"} <= set(titles)
+        await pilot.press("i")
+        await pilot.pause()
+        basket_id = app.workspace.basket.basket_id
+        assert any(basket_id in n.message for n in app._notifications)
+        await pilot.press("b")
+        await settle(pilot)
+        assert app.current_mode == "basket"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_it_renders_small_and_large(tmp_path, sandbox, size):
+    app = build_app(tmp_path, sandbox, first_screen="validation")
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        await initiate(pilot, ("Print + Digital Bundle", 1), ("Team Digital", 1), country="DE")
+        await pilot.press("v")
+        await settle(pilot)
+        screenshot = app.export_screenshot().replace("&#160;", " ")
+        assert "NOT" in screenshot and "VALID" in screenshot
+        assert app.screen.query_one(JsonTree).region.height >= 3
+        assert app.screen.query_one("#problems-pane").region.width >= 20
+
+
+async def test_a_hidden_verdict_catches_up_when_shown_and_not_before(tmp_path, sandbox):
+    from tui_app.services.api.models import OrderAction
+
+    app = build_app(tmp_path, sandbox, first_screen="basket")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        (item,) = await initiate(pilot, ("Digital Monthly", 1))
+        await pilot.press("v")
+        await settle(pilot)
+        validation = app.screen
+        assert str(validation.query_one("#verdict").render()) == "✓ VALID — ready to submit"
+        await pilot.press("b")
+        await settle(pilot)
+
+        redraws = []
+        original = validation._redraw_context
+        validation._redraw_context = lambda: (redraws.append(1), original())
+        for quantity in (2, 3):  # two changes while the verdict is out of sight
+            await app.workspace.update([OrderAction.change_quantity(item, quantity)])
+            app.context_changed()
+            await settle(pilot)
+        assert redraws == []  # the hidden screen did no work
+
+        app.switch_mode("validation")
+        await settle(pilot)
+        assert redraws == [1]  # one catch-up, showing the basket as it is now
+        assert text_of(app, "#verdict") == "Not validated yet — press v"  # not the old ✓

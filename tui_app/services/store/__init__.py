@@ -1,0 +1,5 @@
+"""What lives on disk: atomic files, locks and quarantine, paths, profiles and
+secrets, the session, settings, the background saver and the order cache.
+
+May import ``api.models`` and nothing else of ``services``.
+"""
