@@ -122,8 +122,8 @@ async def engine(base_url: str, token: str, path: Path) -> float:
     from tui_app.services.api.auth import BearerAuth
     from tui_app.services.api.client import CheckoutClient
     from tui_app.services.api.endpoints import Endpoint
+    from tui_app.services.scenarios.loading import load_scenario
     from tui_app.services.scenarios.replay import run_scenario
-    from tui_app.services.scenarios.scenario import load_scenario
 
     scenario = load_scenario(path)  # parsing the file is not replay speed
     started = time.perf_counter()

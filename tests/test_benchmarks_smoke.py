@@ -56,7 +56,7 @@ def test_the_table_shows_medians_ratios_verdicts_and_reasons():
 
 def test_the_generated_replay_scenario_is_a_valid_scenario():
     from benchmarks.replay_speed import scenario_text
-    from tui_app.services.scenarios.scenario import parse_scenario
+    from tui_app.services.scenarios.loading import parse_scenario
 
     scenario = parse_scenario(scenario_text(6), "bench.toml")
     assert [step.action for step in scenario.steps] == (

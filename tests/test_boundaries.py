@@ -148,3 +148,13 @@ def test_the_built_in_themes_ship_with_the_package():
     assert {"basket-dark.toml", "basket-light.toml", "high-contrast.toml", "limio.toml"} <= set(
         names
     )
+
+
+def test_the_readme_layout_tree_matches_the_folders():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    tree = readme.split("```text\ntui_app/\n", 1)[1].split("```", 1)[0]
+    listed = {line.split()[0].rstrip("/") for line in tree.splitlines() if line.startswith("    ")}
+    rooms = {p.name for p in (PACKAGE / "services").iterdir() if (p / "__init__.py").is_file()}
+    assert rooms <= listed, "every room of services/ has a line in the README's layout"
+    for name in listed:
+        assert (PACKAGE / "services" / name).exists(), f"README lists services/{name}"

@@ -207,7 +207,7 @@ class _Refused(Exception):
 
 def _run_scenarios(args: argparse.Namespace) -> int:
     """`basket-builder run FILE...`: every file is checked before anything is sent."""
-    from tui_app.services.scenarios.scenario import ScenarioError, load_scenario
+    from tui_app.services.scenarios.loading import ScenarioError, load_scenario
 
     problems: list[str] = []
     scenarios = []

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tui_app.cli import main
+from tui_app.services.scenarios.loading import load_scenario
 from tui_app.services.scenarios.replay import run_scenario
-from tui_app.services.scenarios.scenario import load_scenario
 
 from sandboxed import client_for
 

@@ -10,9 +10,9 @@ from tui_app.services.api.client import CheckoutClient
 from tui_app.services.api.endpoints import Endpoint
 from tui_app.services.api.models import OrderAction
 from tui_app.services.connection import SANDBOX_PROFILE_NAME
+from tui_app.services.scenarios.loading import load_scenario, parse_scenario
 from tui_app.services.scenarios.record import NothingToRecord, record_scenario, save_recording
 from tui_app.services.scenarios.replay import Failure, run_scenario
-from tui_app.services.scenarios.scenario import load_scenario, parse_scenario
 
 from sandboxed import client_for, named, open_workspace, order
 

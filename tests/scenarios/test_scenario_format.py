@@ -7,14 +7,8 @@ import textwrap
 
 import pytest
 
-from tui_app.services.scenarios.scenario import (
-    ScenarioError,
-    load_scenario,
-    parse_reference,
-    parse_scenario,
-    references_in,
-    substitute,
-)
+from tui_app.services.scenarios.format import parse_reference, references_in, substitute
+from tui_app.services.scenarios.loading import ScenarioError, load_scenario, parse_scenario
 
 GOOD = """\
 version = 1

@@ -189,7 +189,6 @@ def test_quarantine_copy_keeps_the_original_and_makes_a_private_copy(tmp_path):
 # --------------------------------------------------------------------------- locking
 
 
-@pytest.mark.skipif(files.fcntl is None, reason="locking needs fcntl")
 def test_a_held_lock_makes_the_second_holder_wait_then_fail_clearly(tmp_path):
     lock_path = tmp_path / ".lock"
     with FileLock(lock_path):
@@ -201,7 +200,6 @@ def test_a_held_lock_makes_the_second_holder_wait_then_fail_clearly(tmp_path):
         pass
 
 
-@pytest.mark.skipif(files.fcntl is None, reason="locking needs fcntl")
 def test_the_lock_works_across_processes(tmp_path):
     lock_path = tmp_path / ".lock"
     holder = (

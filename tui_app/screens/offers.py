@@ -5,113 +5,35 @@ already exists, add the offer to it now or stage the add for later."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.containers import Container, Vertical
 from textual.lazy import Lazy
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Select, Static
 
 from tui_app.formatting import plural, quantity_limits, short
 from tui_app.screens.base import AppScreen
-from tui_app.services.api.countries import quoted
 from tui_app.services.api.models import (
-    CatalogueOffer,
     ItemType,
-    OfferPayload,
     OrderAction,
-    describe_validation_error,
     trim_spaces,
 )
 from tui_app.widgets.offer_catalogue import CatalogueTable, row_key
 from tui_app.widgets.offer_order_form import OrderForm, build_initiate
+from tui_app.widgets.offer_pick import Target, default_quantity, parse_quantity, resolve_target
 from tui_app.widgets.offer_picks import Pick, PickTable
+from tui_app.widgets.order_pane import AS_LISTED, OrderPane
 from tui_app.widgets.plain_input import PlainInput, visible
 
 LOADING = "Loading the catalogue"
-AS_LISTED = "auto"
-MAX_QUANTITY = 1_000_000  # what the request models accept
 NEEDS_ORDER_PANE = frozenset(
     {"initiate", "add_pick", "add_highlighted", "add_to_basket", "stage", "new_external_id",
      "copy_link"}
 )
-
-
-@dataclass(frozen=True)
-class Target:
-    """The offer the pick fields apply to: the highlighted catalogue row, or
-    the id typed by hand (which wins while it is filled in)."""
-
-    offer_id: str
-    version: str
-    offer: CatalogueOffer | None  # None: the catalogue does not list it
-    manual: bool
-
-    @property
-    def name(self) -> str:
-        return self.offer.display_name if self.offer else short(self.offer_id, 12)
-
-    @property
-    def outdated(self) -> bool:
-        return self.offer is not None and self.version != (self.offer.version or "")
-
-
-class OrderPane(VerticalScroll):
-    """The right-hand side: what to add, the order details, the basket actions."""
-
-    def compose(self) -> ComposeResult:
-        yield Static("Pick an offer", classes="heading first")
-        yield Static("", id="pick-target")
-        with Horizontal(classes="row"):
-            yield Label("Offer id", classes="label")
-            yield PlainInput(
-                id="manual-id", placeholder="or type an id the catalogue lacks",
-                compact=True,
-            )
-        with Horizontal(classes="row"):
-            yield Label("Version", classes="label")
-            yield PlainInput(id="manual-version", placeholder="its version", compact=True)
-        yield Static("", id="manual-note", classes="note")
-        with Horizontal(classes="row"):
-            yield Label("Quantity", classes="label")
-            yield PlainInput(id="quantity", placeholder="default", compact=True)
-            yield Select(
-                [("type as listed", AS_LISTED), ("offer", "offer"), ("add-on", "add_on")],
-                value=AS_LISTED,
-                allow_blank=False,
-                id="item-type",
-                compact=True,
-            )
-        yield Static("", id="quantity-note", classes="note")
-        with Horizontal(classes="buttons"):
-            yield Button("Add to list (^o)", id="add-pick", compact=True)
-        yield PickTable(id="picks")
-        yield Static("", id="items-note", classes="note")
-        yield Static("Order", classes="heading")
-        yield OrderForm(id="order-form")
-        with Horizontal(classes="buttons"):
-            yield Button("Initiate (^s)", id="initiate", variant="primary", compact=True)
-        with Vertical(id="basket-panel"):
-            yield Static("Current basket", classes="heading")
-            yield Static("", id="basket-target")
-            with Horizontal(classes="buttons"):
-                yield Button("Add to basket (^b)", id="add-to-basket", compact=True)
-                yield Button("Stage (^t)", id="stage", compact=True)
-        with Vertical(id="link-panel"):
-            yield Static("Assisted checkout link", classes="heading")
-            yield Static("", id="link")
-            with Horizontal(classes="buttons"):
-                yield Button("Copy link (^l)", id="copy-link", compact=True)
-
-    def on_mount(self) -> None:
-        screen = self.screen
-        if isinstance(screen, OffersScreen):
-            screen.order_pane_ready()
 
 
 class OffersScreen(AppScreen):
@@ -196,6 +118,7 @@ class OffersScreen(AppScreen):
     def on_mount(self) -> None:
         self.watch(self.app, "busy", self._busy_changed)
 
+    @on(OrderPane.Ready)
     def order_pane_ready(self) -> None:
         self._order_ready = True
         self.follow_context(self._context_changed)
@@ -329,53 +252,26 @@ class OffersScreen(AppScreen):
 
     def _target(self, highlighted_only: bool = False) -> tuple[Target | None, str | None]:
         """What the pick fields apply to, or why there is nothing to pick."""
-        if self._manual() and not highlighted_only:
-            offer_id = self._value("#manual-id")
-            offer = self.workspace.offer(offer_id)
-            version = self._value("#manual-version") or (offer.version if offer else "") or ""
-            if not version:
-                return None, "✗ version: required for an offer the catalogue does not list"
-            target = Target(offer_id, version, offer, manual=True)
-        else:
-            offer = self.catalogue.highlighted
-            if offer is None:
-                return None, "Highlight an offer in the catalogue, or type an offer id."
-            target = Target(offer.id, offer.version or "", offer, manual=False)
-        try:  # the request's own rules, so a pick can always become an order item
-            OfferPayload(id=target.offer_id, version=target.version)
-        except ValidationError as exc:
-            names = {"id": "offer id", "version": "version"}
-            return None, "\n".join(
-                f"✗ {names.get(where, where)}: {what}"
-                for where, _, what in (
-                    line.partition(": ") for line in describe_validation_error(exc)
-                )
-            )
-        return target, None
+        manual = not highlighted_only and self._manual()
+        return resolve_target(
+            self._value("#manual-id") if manual else "",
+            self._value("#manual-version") if manual else "",
+            self.catalogue.highlighted,
+            self.workspace.offer,
+        )
 
     def _check_quantity(self, target: Target | None) -> tuple[int | None, str | None]:
         """The quantity to use (the offer's default when empty), or why it cannot be."""
         typed = self._value("#quantity")
         offer = target.offer if target else None
         if not typed:
-            options = offer.quantity_options if offer else None
-            default = (options and (options.quantity or options.minimum_quantity)) or 1
-            return default, None
-        # ASCII digits only: int() also reads "1_000", "٣" and "+5".
-        if not (typed.isascii() and typed.isdigit()):
-            return None, f"{quoted(typed)} is not a whole number"
-        if len(typed.lstrip("0")) > len(str(MAX_QUANTITY)):
-            return None, f"at most {MAX_QUANTITY:,}"
-        quantity = int(typed)
-        if quantity < 1:
-            return None, "at least 1"
-        if quantity > MAX_QUANTITY:
-            return None, f"at most {MAX_QUANTITY:,}"
-        if offer is not None:
-            reason = offer.quantity_options.problem_with(quantity)
-            if reason:
-                return None, f"{offer.display_name}: {reason} (allowed {quantity_limits(offer)})"
-        return quantity, None
+            return default_quantity(offer), None
+        quantity, reason = parse_quantity(typed)
+        if quantity is not None and offer is not None:
+            problem = offer.quantity_options.problem_with(quantity)
+            if problem:
+                return None, f"{offer.display_name}: {problem} (allowed {quantity_limits(offer)})"
+        return quantity, reason
 
     def _item_type(self, target: Target) -> ItemType:
         chosen = self.query_one("#item-type", Select).value

@@ -16,11 +16,9 @@ from textual.widgets import Button, Input, Label, Static
 
 from tui_app.formatting import quantity_limits
 from tui_app.screens.modals import MODAL_CSS
-from tui_app.services.api.countries import quoted
 from tui_app.services.api.models import CatalogueOffer, trim_spaces
+from tui_app.widgets.offer_pick import parse_quantity
 from tui_app.widgets.plain_input import PlainInput
-
-MAX_QUANTITY = 1_000_000  # what the request model accepts
 
 
 class QuantityScreen(ModalScreen[int | None]):
@@ -67,17 +65,11 @@ class QuantityScreen(ModalScreen[int | None]):
         text = trim_spaces(text)
         if not text:
             return "enter a quantity"
-        # ASCII digits only: str.isdigit() also takes "³" and "٣", which int()
-        # refuses or reads in ways nobody would check on screen.
-        if not (text.isascii() and text.isdigit()):
-            return f"{quoted(text)} is not a whole number"
-        if len(text.lstrip("0")) > len(str(MAX_QUANTITY)):
-            return f"at most {MAX_QUANTITY:,}"  # and int() is spared a huge paste
-        quantity = int(text)
-        if quantity < 1:
-            return "the quantity must be at least 1 (remove the item instead)"
-        if quantity > MAX_QUANTITY:
-            return f"at most {MAX_QUANTITY:,}"
+        quantity, reason = parse_quantity(text)
+        if quantity is None:
+            if text.isascii() and text.isdigit() and not text.strip("0"):
+                return "the quantity must be at least 1 (remove the item instead)"
+            return reason
         if self.offer is not None:
             reason = self.offer.quantity_options.problem_with(quantity)
             if reason:

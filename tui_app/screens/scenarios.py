@@ -22,9 +22,10 @@ from textual.worker import Worker
 from tui_app.formatting import item_line_total, item_unit_price, money, plural, short
 from tui_app.screens.base import AppScreen
 from tui_app.services.api.models import Order
+from tui_app.services.scenarios.format import Scenario
+from tui_app.services.scenarios.loading import ScenarioError, load_scenario
 from tui_app.services.scenarios.record import NothingToRecord, record_scenario, save_recording
 from tui_app.services.scenarios.replay import StepResult, run_scenario
-from tui_app.services.scenarios.scenario import Scenario, ScenarioError, load_scenario
 from tui_app.services.store.files import StoreError
 from tui_app.widgets.basket_table import COLUMN_KEYS, BasketTable, Row
 

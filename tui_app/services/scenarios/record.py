@@ -47,7 +47,7 @@ from tui_app.services.api.models import (
     UpdateResponse,
     ValidateResponse,
 )
-from tui_app.services.scenarios.scenario import FORMAT_VERSION
+from tui_app.services.scenarios.format import FORMAT_VERSION
 from tui_app.services.store.files import atomic_write
 
 HEADER = """\

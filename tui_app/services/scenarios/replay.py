@@ -34,7 +34,7 @@ from tui_app.services.api.models import (
     UpdateResponse,
     ValidateResponse,
 )
-from tui_app.services.scenarios.scenario import (
+from tui_app.services.scenarios.format import (
     Expectation,
     ItemExpectation,
     Reference,

@@ -16,17 +16,11 @@ import itertools
 import logging
 import os
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-try:  # Unix only; elsewhere FileLock degrades to a no-op.
-    import fcntl
-except ImportError:  # pragma: no cover - exercised on Windows only
-    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -222,60 +216,48 @@ class SetAside:
 
 
 class FileLock:
-    """An exclusive lock between basket-builder processes (``flock``).
+    """An exclusive lock between basket-builder processes, on every OS: the
+    ``filelock`` package takes ``flock`` on Linux and macOS and ``msvcrt``
+    locking on Windows (where a hand-written ``fcntl`` lock would do nothing).
 
     Held only for the few milliseconds of a read-merge-write, so a short
     timeout is enough; a longer wait means another process is stuck.
-    Not re-entrant, and a no-op where ``fcntl`` does not exist.
+    Not re-entrant: taking it twice through one object is a bug.
     """
 
     def __init__(self, path: Path, timeout: float = 5.0) -> None:
         self.path = Path(path)
         self.timeout = timeout
-        self._fd: int | None = None
+        self._held: Any = None
 
     def acquire(self) -> None:
-        if fcntl is None:
-            return
-        if self._fd is not None:
+        # Imported here, not at the top: saving is the only user, and the
+        # first paint should not wait for it.
+        import filelock
+
+        if self._held is not None:
             raise RuntimeError(f"{self.path} is already locked by this FileLock")
+        lock = filelock.FileLock(
+            self.path, timeout=self.timeout, mode=0o600, thread_local=False, is_singleton=False
+        )
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            lock.acquire()
+        except filelock.Timeout:
+            raise StoreError(
+                f"another basket-builder is holding {self.path} "
+                f"(waited {self.timeout:g} s); close the other window or try again",
+                self.path,
+            ) from None
         except OSError as exc:
             raise StoreError(
-                f"cannot open the lock file {self.path}: {describe_os_error(exc, self.path)}",
-                self.path,
+                f"cannot lock {self.path}: {describe_os_error(exc, self.path)}", self.path
             ) from exc
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    raise StoreError(
-                        f"another basket-builder is holding {self.path} "
-                        f"(waited {self.timeout:g} s); close the other window or try again",
-                        self.path,
-                    ) from None
-                time.sleep(0.05)
-            except OSError as exc:
-                os.close(fd)
-                raise StoreError(
-                    f"cannot lock {self.path}: {describe_os_error(exc, self.path)}", self.path
-                ) from exc
-            else:
-                self._fd = fd
-                return
+        self._held = lock
 
     def release(self) -> None:
-        if self._fd is None:
-            return
-        fd, self._fd = self._fd, None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)  # closing releases the lock even if unlock failed
+        lock, self._held = self._held, None
+        if lock is not None:
+            lock.release()
 
     def __enter__(self) -> FileLock:
         self.acquire()
