@@ -18,6 +18,9 @@ from tui_app.services.api.client import CheckoutClient
 from tui_app.services.api.endpoints import Endpoint
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+# Loopback is never proxied, so the proxy tests name the server by a host only
+# the proxy can reach (.test never resolves); the proxy maps it to loopback.
+PROXIED_HOST = "tenant.proxied.test"
 
 
 class _Offers(BaseHTTPRequestHandler):
@@ -40,7 +43,7 @@ def https_server(tmp_path_factory):
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
          "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+         "-addext", f"subjectAltName=DNS:localhost,DNS:{PROXIED_HOST},IP:127.0.0.1"],
         check=True, capture_output=True,
     )
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Offers)
@@ -112,7 +115,9 @@ class _ConnectProxy(threading.Thread):
         line = request.split(b"\r\n", 1)[0].decode()
         self.seen.append(line)
         host, port = line.split()[1].rsplit(":", 1)
-        upstream = socket.create_connection((host, int(port)))
+        upstream = socket.create_connection(
+            ("127.0.0.1" if host == PROXIED_HOST else host, int(port))
+        )
         conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
 
         def pipe(source, target):
@@ -138,13 +143,14 @@ async def test_https_proxy_from_the_environment_is_used(https_server, monkeypatc
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.port}")
+    url = url.replace("localhost", PROXIED_HOST)
     try:
         async with CheckoutClient(Endpoint.from_base_url(url), BearerAuth("t0ken"),
                                   ca_bundle=str(cert)) as client:
             assert (await client.list_offers()).data.items == []
     finally:
         proxy.close()
-    assert proxy.seen and proxy.seen[0].startswith("CONNECT localhost:")
+    assert proxy.seen and proxy.seen[0].startswith(f"CONNECT {PROXIED_HOST}:")
 
 
 async def test_a_dead_proxy_is_reported_as_such(https_server, monkeypatch):
@@ -158,6 +164,7 @@ async def test_a_dead_proxy_is_reported_as_such(https_server, monkeypatch):
     for name in ("NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{dead_port}")
+    url = url.replace("localhost", PROXIED_HOST)
     async with CheckoutClient(Endpoint.from_base_url(url), BearerAuth("t0ken"),
                               ca_bundle=str(cert), retries=0) as client:
         with pytest.raises(errors.TransportError) as caught:

@@ -116,6 +116,7 @@ class CheckoutClient:
             transport=transport,
             ca_bundle=ca_bundle,
             max_reply_bytes=max_reply_bytes,
+            hosts=endpoint.hosts,
         )
         self.retries = retries
         self.backoff = backoff

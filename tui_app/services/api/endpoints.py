@@ -53,6 +53,13 @@ class Endpoint:
         return f"{self.api_base}/{path.lstrip('/')}"
 
     @property
+    def hosts(self) -> tuple[str, ...]:
+        """The hosts of the API and of the token endpoint."""
+        return tuple(
+            dict.fromkeys(urlsplit(url).hostname or "" for url in (self.api_base, self.token_url))
+        )
+
+    @property
     def is_loopback(self) -> bool:
         return is_loopback_host(urlsplit(self.api_base).hostname or "")
 

@@ -19,14 +19,32 @@ import httpx
 from tui_app import __version__
 from tui_app.services.api import errors
 from tui_app.services.api.cookies import refusing_jar
+from tui_app.services.api.endpoints import is_loopback_host
 from tui_app.services.api.exchange import Exchange, ExchangeLog
 
 DEFAULT_TIMEOUT = 30.0
+# Always reached directly, never through a proxy: a proxy on another host
+# cannot reach this machine's loopback anyway, and sending it the request would
+# hand it the token or client secret (the embedded sandbox's included).
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def direct_mounts(hosts: tuple[str, ...] = ()) -> dict[str, None]:
+    """httpx mounts that take loopback hosts past any proxy the environment
+    names (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY); None means "no proxy"."""
+    loopback = {host.strip("[]").lower() for host in (*LOOPBACK_HOSTS, *hosts)}
+    return {
+        f"all://[{host}]" if ":" in host else f"all://{host}": None
+        for host in sorted(loopback)
+        if is_loopback_host(host)
+    }
 
 
 def proxy_for(url: str) -> str | None:
     """The proxy the environment (HTTPS_PROXY, NO_PROXY, ...) sends ``url`` through."""
     parsed = httpx.URL(url)
+    if is_loopback_host(parsed.host):
+        return None
     proxy = urllib.request.getproxies().get(parsed.scheme)
     if not proxy or urllib.request.proxy_bypass(parsed.host):
         return None
@@ -121,7 +139,10 @@ class Wire:
         transport: httpx.AsyncBaseTransport | None = None,
         ca_bundle: str | None = None,
         max_reply_bytes: int = MAX_REPLY_BYTES,
+        hosts: tuple[str, ...] = (),
     ) -> None:
+        """``hosts``: the hosts this wire will talk to, so that a loopback one
+        among them (e.g. 127.0.0.2) is reached directly too."""
         if timeout <= 0:
             raise ValueError("the timeout must be a positive number of seconds")
         self.log = log
@@ -129,6 +150,7 @@ class Wire:
         self.max_reply_bytes = max_reply_bytes
         self._transport = transport
         self._ca_bundle = ca_bundle
+        self._hosts = hosts
         self._http: httpx.AsyncClient | None = None
 
     @property
@@ -151,6 +173,7 @@ class Wire:
                 follow_redirects=False,
                 headers={"User-Agent": f"basket-builder/{__version__}"},
                 trust_env=True,  # HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE
+                mounts=direct_mounts(self._hosts),
             )
         return self._http
 
