@@ -7,6 +7,7 @@ import json
 import socket
 import ssl
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -427,25 +428,58 @@ async def test_the_log_can_reveal_one_exchange_only_when_asked(sandbox):
 
 
 async def test_safe_reads_are_retried_after_a_transient_failure():
+    gateway_page = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
     replies = iter([httpx.Response(503, text="busy"),
-                    httpx.Response(502, json={"message": "Bad Gateway: upstream hiccup"}),
+                    httpx.Response(502, text=gateway_page),
                     httpx.Response(200, json={"items": []})])
     async with mock_client(lambda request: next(replies), backoff=0) as client:
         page = (await client.list_offers()).data
     assert page.items == [] and [e.status for e in client.log] == [503, 502, 200]
 
 
-async def test_a_502_naming_a_field_is_not_retried():
+@pytest.mark.parametrize(
+    "message",
+    [
+        "order.country: 'XX' is not a country",  # the sandbox's shape
+        "Invalid payload: unknown offer or version",  # a real tenant's
+        "Bad Gateway",  # any JSON message is the API's own answer
+    ],
+)
+async def test_a_502_with_a_json_message_is_a_refusal_and_never_retried(message):
     calls = []
 
     def reply(request):
         calls.append(request)
-        return httpx.Response(502, json={"message": "order.country: 'XX' is not a country"})
+        return httpx.Response(502, json={"message": message})
 
     async with mock_client(reply, backoff=0) as client:
-        with pytest.raises(errors.UpstreamError):
-            await client.validate("basket-" + "a" * 36)
-    assert len(calls) == 1
+        for call in (client.list_offers, lambda: client.validate("basket-" + "a" * 36)):
+            calls.clear()
+            with pytest.raises(errors.UpstreamError) as caught:
+                await call()
+            assert len(calls) == 1
+            assert caught.value.message == message and caught.value.refused
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.Response(502, text="<html><title>502 Bad Gateway</title></html>"),
+        httpx.Response(502),
+        httpx.Response(502, json={"detail": "no message key"}),
+        httpx.Response(504, json={"message": "Endpoint request timed out"}),
+    ],
+)
+async def test_a_failure_on_the_way_to_the_api_is_retried(failure):
+    calls = []
+
+    def reply(request):
+        calls.append(request)
+        return failure if len(calls) == 1 else httpx.Response(200, json={"items": []})
+
+    async with mock_client(reply, backoff=0) as client:
+        await client.list_offers()
+    assert len(calls) == 2
 
 
 async def test_an_update_is_never_sent_twice_and_a_lost_reply_is_outcome_unknown():
@@ -523,3 +557,31 @@ async def test_a_huge_reply_is_refused_without_reading_it_all(declared):
             await client.list_offers()
     assert "larger than 1 MiB" in caught.value.message
     assert 0 < len(caught.value.exchange.response_body) <= 65536
+
+
+# --------------------------------------------------------------------------- token expiry
+
+
+@pytest.mark.parametrize("expires_in", [3600, "1800"])
+async def test_an_opaque_token_expires_when_expires_in_says(expires_in):
+    def reply(request):
+        return httpx.Response(
+            200, json={"access_token": "opaque-not-a-jwt", "expires_in": expires_in}
+        )
+
+    client = CheckoutClient(
+        Endpoint.from_tenant("acme.prod.limio.com"),
+        ClientCredentialsAuth("id", "secret"),
+        transport=httpx.MockTransport(reply),
+    )
+    async with client:
+        token = await client.mint_token()
+    assert token.info is None  # opaque: nothing to decode
+    left = (token.expires_at - datetime.now(UTC)).total_seconds()
+    assert int(expires_in) - 5 < left <= int(expires_in)
+
+
+async def test_a_jwt_expires_when_its_exp_says(sandbox):
+    async with client_for(sandbox) as client:
+        token = await client.mint_token()
+    assert token.expires_at == token.info.expires_at

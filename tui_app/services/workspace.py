@@ -199,7 +199,7 @@ class Workspace:
             True,
             "reachable",
             organisation=info.organisation if info else None,
-            expires_at=info.expires_at if info else None,
+            expires_at=token.expires_at if token else None,
             offers=page.hits if page.hits is not None else len(page.items),
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from tui_app.services.api.tokens import TokenInfo, decode_unverified
@@ -28,6 +29,18 @@ class AccessToken:
     @property
     def info(self) -> TokenInfo | None:
         return decode_unverified(self.value)
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the token dies, as wall-clock time: the JWT's own ``exp``, or
+        for an opaque token the ``expires_in`` the token endpoint gave."""
+        info = self.info
+        if info is not None and info.expires_at is not None:
+            return info.expires_at
+        if self.lifetime is None:
+            return None
+        left = self.lifetime - (time.monotonic() - self.obtained_at)
+        return datetime.now(UTC) + timedelta(seconds=left)
 
     def fresh(self, margin: float = REFRESH_MARGIN_SECONDS) -> bool:
         if self.lifetime is None:

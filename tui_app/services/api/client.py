@@ -65,26 +65,41 @@ def _check(model: type[M], body: M | Mapping[str, Any]) -> M:
         raise errors.RequestInvalid(describe_validation_error(exc)) from None
 
 
+def _json_message(text: str) -> tuple[bool, str | None]:
+    """Whether ``text`` is a JSON object, and its ``message`` (or the like)."""
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError):
+        return False, None
+    if not isinstance(body, dict):
+        return False, None
+    for key in ("message", "error_description", "error", "Message"):
+        value = body.get(key)
+        if isinstance(value, str) and value.strip():
+            return True, value.strip()
+    return True, None
+
+
 def server_message(response: httpx.Response) -> str | None:
     """The server's own words: ``message`` of a JSON body, else a short excerpt."""
     text = response.text.strip()
     if not text:
         return None
-    try:
-        body = json.loads(text)
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        for key in ("message", "error_description", "error", "Message"):
-            value = body.get(key)
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-        return None
+    is_json, message = _json_message(text)
+    if is_json:
+        return message
     if "<html" in text[:500].lower() or "<!doctype" in text[:500].lower():
         title = _HTML_TITLE.search(text)
         return f"an HTML page{f' titled {title.group(1).strip()!r}' if title else ''}"
     excerpt = " ".join(text.split())
     return excerpt[:200] + ("…" if len(excerpt) > 200 else "")
+
+
+def refused_by_the_api(response: httpx.Response) -> bool:
+    """A 502 with a JSON message is the API refusing the payload (the
+    documented shape), which no retry can change; a 502 without one (a gateway
+    page, an empty body) is the way there failing, which may pass."""
+    return response.status_code == 502 and _json_message(response.text)[1] is not None
 
 
 class CheckoutClient:
@@ -229,7 +244,10 @@ class CheckoutClient:
             )
         if status in (502, 503, 504):
             raise errors.UpstreamError(
-                message or f"HTTP {status} without a message", exchange=exchange, status=status
+                message or f"HTTP {status} without a message",
+                exchange=exchange,
+                status=status,
+                refused=refused_by_the_api(response),
             )
         raise errors.UnexpectedReply(
             f"{operation}: HTTP {status}" + (f" — {message}" if message else ""),

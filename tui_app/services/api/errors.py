@@ -21,6 +21,8 @@ show the raw reply.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tui_app.services.api.exchange import Exchange
 
 
@@ -80,6 +82,12 @@ class BasketNotFound(ApiError):
 class UpstreamError(ApiError):
     title = "Rejected or upstream fault (502)"
     hint = "check the fields the message names; if it looks transient, try again"
+
+    def __init__(self, message: str, *, refused: bool = False, **details: Any) -> None:
+        super().__init__(message, **details)
+        # True when the API itself refused the payload (a 502 with a JSON
+        # message): sending the same body again cannot help.
+        self.refused = refused
 
 
 class UnexpectedReply(ApiError):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import re
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -25,14 +24,11 @@ T = TypeVar("T")
 RETRY_SAFE = frozenset({"validate", "offers", "initiate"})
 DEFAULT_RETRIES = 2
 DEFAULT_BACKOFF = 0.25
-# A 502 whose message names a field ("order.country: ...") is a payload
-# problem: sending the same body again cannot help.
-_FIELD_MESSAGE = re.compile(r"^[A-Za-z_][\w.\[\]]*: ")
 
 
 def _transient(error: errors.ApiError) -> bool:
     if isinstance(error, errors.UpstreamError):
-        return not _FIELD_MESSAGE.match(error.message)
+        return not error.refused  # see client.refused_by_the_api
     # Unknown hosts and untrusted certificates do not fix themselves.
     return not isinstance(error, errors.NameResolutionError | errors.TLSError)
 
