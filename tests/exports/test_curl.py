@@ -3,6 +3,7 @@ the app did, and never carries the token or the client secret."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -12,12 +13,19 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tui_app.services.api import errors
 from tui_app.services.api.auth import ClientCredentialsAuth
 from tui_app.services.api.client import CheckoutClient
 from tui_app.services.api.endpoints import Endpoint
 from tui_app.services.api.exchange import Exchange, ExchangeLog
 from tui_app.services.api.models import OrderAction
-from tui_app.services.exports.curl import quote, shell_script, to_curl, variables_needed
+from tui_app.services.exports.curl import (
+    export_line,
+    quote,
+    shell_script,
+    to_curl,
+    variables_needed,
+)
 
 needs_curl = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 STATUS_OPTIONS = ("-sS", "-w", "\\n%{http_code}")
@@ -204,7 +212,8 @@ def test_headers_curl_sets_itself_are_left_out_and_lines_continue():
                          ("authorization", "Bearer abc.def.ghi")],
     ), token_variable="MY_TOKEN")
     assert command.splitlines() == [
-        "curl -X POST https://acme.prod.limio.com/api/partner/checkout/validate/basket-1 \\",
+        "curl -sS --fail-with-body -X POST "
+        "https://acme.prod.limio.com/api/partner/checkout/validate/basket-1 \\",
         '  -H "Authorization: Bearer $MY_TOKEN"',
     ]
     assert "abc.def.ghi" not in command
@@ -217,3 +226,31 @@ def test_a_script_says_what_to_export_before_running():
     assert script.startswith("#!/bin/sh\n# Replays #7\n")
     assert "#   export LIMIO_TOKEN=..." in script
     assert script.endswith(command + "\n")
+
+
+@needs_curl
+async def test_generated_commands_are_quiet_and_fail_loudly_on_a_refusal(client):
+    missing = "basket-" + "0" * 36
+    with pytest.raises(errors.BasketNotFound) as caught:
+        await client.validate(missing)
+    command = to_curl(client.log.raw(caught.value.exchange.id))
+    assert command.startswith("curl -sS --fail-with-body ")
+    result = await asyncio.to_thread(
+        subprocess.run,
+        ["sh", "-c", command],
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **secrets_of(client)},
+        capture_output=True, text=True, timeout=30, check=False,
+    )
+    assert result.returncode == 22, "a 404 must make the command fail"
+    assert json.loads(result.stdout) == json.loads(caught.value.exchange.response_body)
+    assert result.stderr.strip().startswith("curl: (22)")  # -S: the failure is said
+
+
+def test_the_export_line_sets_the_variable_the_command_reads_exactly():
+    token = "eyJ.it's $HOME `x`"
+    line = export_line("LIMIO_TOKEN", token)
+    result = subprocess.run(
+        ["sh", "-c", line + ' && printf %s "$LIMIO_TOKEN"'],
+        capture_output=True, text=True, timeout=30, check=True,
+    )
+    assert result.stdout == token

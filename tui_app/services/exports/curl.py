@@ -34,6 +34,10 @@ CURL_DEFAULTS = {"accept": "*/*"}
 _NAME_CHAR = re.compile(r"[A-Za-z0-9_]")
 _SAFE_IN_DOUBLE_QUOTES = re.compile(r'^[^"$`\\!\n]*$')
 _GLOB_CHARS = frozenset("[]{}")
+# Quiet but not silent about failures (-sS), and honest in its exit status: a
+# 4xx/5xx reply makes curl exit non-zero, with the body still printed, so a
+# saved script run with `set -e` stops where the API refused.
+DEFAULT_OPTIONS = ("-sS", "--fail-with-body")
 
 Secrets = dict[str, str]  # secret value -> name of the shell variable holding it
 
@@ -171,11 +175,11 @@ def to_curl(
     exchange: Exchange,
     *,
     token_variable: str = TOKEN_VARIABLE,
-    options: Sequence[str] = (),
+    options: Sequence[str] = DEFAULT_OPTIONS,
 ) -> str:
     """The curl command for ``exchange`` (pass the raw one so cookies work).
 
-    ``options`` are extra curl options put right after ``curl`` (``-sS``, ``-i``).
+    ``options`` are the curl options put right after ``curl``.
     Lines end with `` \\`` so the command pastes as one.
     """
     secrets = _secret_values(exchange, token_variable)
@@ -190,6 +194,12 @@ def to_curl(
     lines.extend(_header_options(exchange, token_variable, secrets))
     lines.extend(body)
     return " \\\n  ".join(lines)
+
+
+def export_line(variable: str, value: str) -> str:
+    """``export LIMIO_TOKEN='…'``: a shell line that sets what a command needs,
+    for the clipboard (never for the screen: it holds the secret itself)."""
+    return f"export {variable}={shlex.quote(value)}"
 
 
 def variables_needed(command: str) -> list[str]:
