@@ -8,19 +8,15 @@ read; a basket is only ever visible to the organisation that made it.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
-import hashlib
-import html
 import json
 import logging
-import random
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote_plus
 
@@ -28,14 +24,30 @@ from pydantic import BaseModel, ValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tui_app.sandbox import rules
-from tui_app.sandbox.catalogue import Catalogue, QueryError, parse_query
+from tui_app.sandbox import assisted, rules
+from tui_app.sandbox.catalogue import Catalogue, Entry, QueryError, parse_query
 from tui_app.sandbox.db import Basket, Database, Item, Org, Transaction
+from tui_app.sandbox.ids import IdSource
+from tui_app.sandbox.limits import (
+    HEAD_TOO_LARGE,
+    MAX_ACTIONS,
+    MAX_BODY,
+    MAX_COOKIE,
+    MAX_HEAD,
+    MAX_ITEMS,
+    MAX_TOKEN_BODY,
+    JsonLimitError,
+    ServerLimits,
+    echo,
+    head_size,
+    join_problems,
+    load_json,
+)
 from tui_app.sandbox.tokens import Credentials, TokenError
 from tui_app.services.api.models import (
     InitiateCheckout,
@@ -51,8 +63,6 @@ M = TypeVar("M", bound=BaseModel)
 COOKIE_NAME = "limio-landing-state"
 BASKET_TTL_MS = 14 * 24 * 3600 * 1000
 COOKIE_MAX_AGE = 14 * 24 * 3600
-MAX_BODY = 1024 * 1024
-MAX_TOKEN_BODY = 64 * 1024
 NOT_FOUND = "Basket not found."
 
 
@@ -84,12 +94,13 @@ def encode_landing_state(basket_id: str) -> str:
 
 
 def decode_landing_state(value: str | None) -> str | None:
-    if not value:
+    """The basket id in a landing-state cookie; None for anything else, however odd."""
+    if not value or len(value) > MAX_COOKIE:
         return None
     value = value.strip('"')
     try:
-        data = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
-    except (ValueError, binascii.Error):
+        data = load_json(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)), 2)
+    except (ValueError, binascii.Error):  # JsonLimitError is a ValueError too
         return None
     basket_id = data.get("basketId") if isinstance(data, dict) else None
     return basket_id if isinstance(basket_id, str) else None
@@ -109,42 +120,57 @@ def iso_utc(ms: int) -> str:
     return f"{moment:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}Z"
 
 
-def owner_hash(org_id: str, account_id: str) -> str:
-    return hashlib.sha256(f"{org_id}\n{account_id}".encode()).hexdigest()[:16]
-
-
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int, within: float) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise ApiError(413, f"body too large: at most {limit} bytes")
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise ApiError(413, f"body too large: at most {limit} bytes")
+    try:
+        # A client that stops sending half way must not hold its connection forever.
+        async with asyncio.timeout(within):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > limit:
+                    raise ApiError(413, f"body too large: at most {limit} bytes")
+    except TimeoutError:
+        raise ApiError(
+            408,
+            f"request body not received within {within:g} s",
+            headers={"Connection": "close"},
+        ) from None
+    except ClientDisconnect:
+        # Nobody is left to answer, but it is the client's doing, not a sandbox failure.
+        raise ApiError(400, "the client disconnected before sending the whole body") from None
     return bytes(body)
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-async def read_json(request: Request) -> Any:
+async def read_json(request: Request, within: float) -> Any:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "application/json":
         raise ApiError(502, "send the body as JSON with Content-Type: application/json")
-    body = await read_body(request, MAX_BODY)
+    body = await read_body(request, MAX_BODY, within)
     try:
-        return json.loads(body, parse_constant=_refuse_constant)
+        return load_json(body)
+    except JsonLimitError as exc:
+        raise ApiError(502, f"body: {exc}") from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
         raise ApiError(502, f"body is not valid JSON: {exc}") from None
+
+
+def check_count(data: Any, path: tuple[str, ...], most: int, what: str, why: str) -> None:
+    """Refuse a list in the raw body longer than ``most`` before validating its
+    entries, which costs time in proportion to its length."""
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    if isinstance(data, list) and len(data) > most:
+        raise ApiError(502, f"{'.'.join(path)}: {len(data)} {what}; {why} at most {most}")
 
 
 def parse_model(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ApiError(502, "; ".join(describe_validation_error(exc))) from None
+        raise ApiError(502, join_problems(describe_validation_error(exc))) from None
 
 
 def _oauth_error(status: int, error: str, message: str) -> ApiError:
@@ -184,19 +210,16 @@ class Sandbox:
     # A seeded generator makes basket and item ids repeat from run to run, for
     # screenshots and scripted demos; None means real random UUIDs.
     seed: int | None = None
-    _ids: random.Random | None = field(default=None, init=False, repr=False)
+    limits: ServerLimits = field(default_factory=ServerLimits)
+    _ids: IdSource = field(init=False, repr=False)
+    _owners: assisted.Owners = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.seed is not None:
-            self._ids = random.Random(self.seed)
+        self._ids = IdSource(self.seed)
+        self._owners = assisted.Owners(self.db)
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
-
-    def new_uuid(self) -> str:
-        if self._ids is None:
-            return str(uuid.uuid4())
-        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
     # ---------------------------------------------------------------- auth
 
@@ -232,7 +255,7 @@ class Sandbox:
     # ---------------------------------------------------------------- routes
 
     async def token(self, request: Request) -> Response:
-        body = await read_body(request, MAX_TOKEN_BODY)
+        body = await read_body(request, MAX_TOKEN_BODY, self.limits.body_timeout)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         fields: dict[str, str] = {}
         if media == "application/x-www-form-urlencoded":
@@ -277,24 +300,28 @@ class Sandbox:
 
     async def initiate(self, request: Request) -> Response:
         org = self.authenticate(request)
-        order = parse_model(InitiateCheckout, await read_json(request)).order
+        data = await read_json(request, self.limits.body_timeout)
+        check_count(data, ("order", "orderItems"), MAX_ITEMS, "items", "a basket holds")
+        order = parse_model(InitiateCheckout, data).order
         problems: list[str] = []
         country = order.country.strip().upper()
         if country not in rules.COUNTRY_CODES:
             problems.append(
-                f"order.country: {order.country!r} is not an ISO 3166-1 alpha-2 country code"
+                f"order.country: {echo(order.country)} is not an ISO 3166-1 alpha-2 country code"
             )
-        items: list[Item] = []
+        lines: list[tuple[Entry, str, int]] = []
         for index, line in enumerate(order.orderItems):
             where = f"order.orderItems[{index}]"
             current = self.catalogue.current(line.offer.id)
             if current is None:
-                problems.append(f"{where}.offer.id: no offer {line.offer.id!r} in the catalogue")
+                problems.append(
+                    f"{where}.offer.id: no offer {echo(line.offer.id)} in the catalogue"
+                )
                 continue
             if self.catalogue.version(line.offer.id, line.offer.version) is None:
                 problems.append(
                     f"{where}.offer.version: {current.name} has no version "
-                    f"{line.offer.version!r}; the current version is {current.version}"
+                    f"{echo(line.offer.version)}; the current version is {current.version}"
                 )
                 continue
             kind = current.offer.item_type.value
@@ -304,39 +331,49 @@ class Sandbox:
                     f"not {line.type!r}"
                 )
                 continue
-            items.append(
-                Item(self.new_uuid(), line.offer.id, line.offer.version, kind, line.quantity)
-            )
+            lines.append((current, line.offer.version, line.quantity))
         if problems:
-            raise ApiError(502, "; ".join(problems))
+            raise ApiError(502, join_problems(problems))
 
         tracking = order.tracking.to_json() if order.tracking else None
         account_id = order.tracking.accountId if order.tracking else None
         now = self.now_ms()
 
-        def save(tx: Transaction) -> Basket:
+        def save(tx: Transaction) -> tuple[Basket, list[Item]]:
+            # Ids are drawn inside the transaction, where they are checked
+            # against the store (items first, then the basket: the seeded order).
+            items: list[Item] = []
+            taken: set[str] = set()
+            for entry, version, quantity in lines:
+                item_id = self._ids.item_id(tx, taken)
+                taken.add(item_id)
+                kind = entry.offer.item_type.value
+                items.append(Item(item_id, entry.id, version, kind, quantity))
             existing = tx.basket_by_external_id(org.id, order.external_id)
             if existing is not None and existing.expires_ms <= now:
                 # An expired basket is gone: its external id starts a new one.
                 tx.delete_basket(existing.id)
                 existing = None
             basket = Basket(
-                id=existing.id if existing else f"basket-{self.new_uuid()}",
+                id=existing.id if existing else self._ids.basket_id(tx),
                 org_id=org.id,
                 external_id=order.external_id,
                 country=country,
                 source=order.source,
                 order_type=str(order.order_type),
                 tracking=tracking,
-                owner=owner_hash(org.id, account_id) if account_id else None,
+                owner=self._owners.owner(org.id, account_id) if account_id else None,
                 created_ms=existing.created_ms if existing else now,
                 expires_ms=existing.expires_ms if existing else now + BASKET_TTL_MS,
             )
-            tx.save_basket(basket)
+            if existing:
+                tx.update_basket(basket)
+            else:
+                tx.insert_basket(basket)
             tx.replace_items(basket.id, items)
-            return basket
+            return basket, items
 
-        basket = self.db.run(save)
+        basket, items = self.db.run(save)
         reply: dict[str, Any] = {
             "id": basket.id,
             "order": rules.order_view(basket, items, self.catalogue),
@@ -351,12 +388,14 @@ class Sandbox:
 
     async def update(self, request: Request) -> Response:
         org = self.authenticate(request)
-        actions = parse_model(UpdateCheckout, await read_json(request)).orderActions
+        data = await read_json(request, self.limits.body_timeout)
+        check_count(data, ("orderActions",), MAX_ACTIONS, "actions", "an update takes")
+        actions = parse_model(UpdateCheckout, data).orderActions
         basket_id = decode_landing_state(request.cookies.get(COOKIE_NAME))
 
         def apply(tx: Transaction) -> tuple[Basket, list[Item], list[dict[str, str]]]:
             basket = self.live_basket(tx, basket_id, org)
-            items, results = self._apply_actions(tx.get_items(basket.id), actions)
+            items, results = self._apply_actions(tx, tx.get_items(basket.id), actions)
             tx.replace_items(basket.id, items)
             return basket, items, results
 
@@ -370,10 +409,11 @@ class Sandbox:
         )
 
     def _apply_actions(
-        self, items: list[Item], actions: list[OrderAction]
+        self, tx: Transaction, items: list[Item], actions: list[OrderAction]
     ) -> tuple[list[Item], list[dict[str, str]]]:
         """Run the actions in order on a copy; any bad action refuses the whole batch."""
         items = list(items)
+        taken = {item.id for item in items}
         results: list[dict[str, str]] = []
         problems: list[str] = []
         for index, action in enumerate(actions):
@@ -382,19 +422,26 @@ class Sandbox:
                 entry = self.catalogue.current(action.offerId or "")
                 if entry is None:
                     problems.append(
-                        f"orderActions[{index}].offerId: no offer {action.offerId!r} in the "
-                        "catalogue"
+                        f"orderActions[{index}].offerId: no offer {echo(action.offerId)} in "
+                        "the catalogue"
                     )
                     continue
+                if len(items) >= MAX_ITEMS:
+                    problems.append(
+                        f"orderActions[{index}]: the basket already holds {len(items)} items; "
+                        f"a basket holds at most {MAX_ITEMS}"
+                    )
+                    break  # every later add would say the same
                 quantity = action.quantity or entry.offer.quantity_options.quantity or 1
                 item = Item(
-                    self.new_uuid(),
+                    self._ids.item_id(tx, taken),
                     entry.id,
                     entry.version,
                     entry.offer.item_type.value,
                     quantity,
                 )
                 items.append(item)
+                taken.add(item.id)
                 results.append({"id": item.id, "actionType": kind})
                 continue
             position = next(
@@ -402,7 +449,7 @@ class Sandbox:
             )
             if position is None:
                 problems.append(
-                    f"orderActions[{index}].orderItemId: no item {action.orderItemId!r} "
+                    f"orderActions[{index}].orderItemId: no item {echo(action.orderItemId)} "
                     "in this basket"
                 )
                 continue
@@ -414,7 +461,7 @@ class Sandbox:
                 items[position] = items[position].with_quantity(action.quantity or 1)
                 results.append({"id": items[position].id, "actionType": kind})
         if problems:
-            raise ApiError(502, "; ".join(problems))
+            raise ApiError(502, join_problems(problems))
         return items, results
 
     async def validate(self, request: Request) -> Response:
@@ -423,7 +470,7 @@ class Sandbox:
         try:
             check_basket_id(basket_id)
         except ValidationError as exc:
-            raise ApiError(502, "; ".join(describe_validation_error(exc))) from None
+            raise ApiError(502, join_problems(describe_validation_error(exc))) from None
 
         def load(tx: Transaction) -> tuple[Basket, list[Item]]:
             basket = self.live_basket(tx, basket_id, org)
@@ -449,54 +496,17 @@ class Sandbox:
             return basket, tx.get_items(basket.id), tx.get_org(basket.org_id)
 
         basket, items, org = self.db.run(load)
-        if not basket.owner or request.query_params.get("owner") != basket.owner:
+        if not assisted.Owners.matches(basket, request.query_params.get("owner")):
             raise ApiError(404, NOT_FOUND)
         order = rules.order_view(basket, items, self.catalogue)
         return HTMLResponse(
-            _assisted_page(basket, order, org.name if org else ""),
+            assisted.page(basket, order, org.name if org else ""),
             headers={
                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                 "X-Content-Type-Options": "nosniff",
                 "Referrer-Policy": "no-referrer",
             },
         )
-
-
-def _assisted_page(basket: Basket, order: dict[str, Any], org_name: str) -> str:
-    e = html.escape
-    rows = []
-    for line in order["orderItems"]:
-        price = line["price"] or {}
-        total = line["lineTotal"] or {}
-        rows.append(
-            "<tr>"
-            f"<td>{e(str(line['offer'].get('name') or line['offer']['id']))}</td>"
-            f"<td>{e(str(line['quantity']))}</td>"
-            f"<td>{e(str(price.get('summary', '')))}</td>"
-            f"<td>{e(_money(total))}</td>"
-            "</tr>"
-        )
-    total = order["total"]
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Assisted checkout</title>
-<style>body{{font-family:sans-serif;margin:2rem}}
-td,th{{padding:.3rem .8rem;text-align:left}}</style>
-</head><body>
-<h1>Assisted checkout</h1>
-<p>Prepared by {e(org_name)} for order {e(basket.external_id)} ({e(basket.country)}).</p>
-<table><thead><tr><th>Item</th><th>Quantity</th><th>Price</th><th>Line total</th></tr></thead>
-<tbody>{"".join(rows)}</tbody>
-<tfoot><tr><th colspan="3">Total</th>
-<td>{e(_money(total))}</td></tr></tfoot></table>
-<p>basket-builder sandbox: nothing can be bought here.</p>
-</body></html>
-"""
-
-
-def _money(value: dict[str, Any]) -> str:
-    if not value or value.get("amount") is None:
-        return ""
-    return rules.money_text(Decimal(value["amount"]), value.get("currency"))
 
 
 # ------------------------------------------------------------------------ errors
@@ -544,6 +554,26 @@ class CatchAll:
             await reply(scope, receive, send)
 
 
+class HeadLimit:
+    """431 for a request whose line and headers exceed MAX_HEAD in all.
+
+    h11 bounds a head that arrives in pieces; one that arrives in a single
+    read is parsed whole, so its size is checked here, before any route reads
+    a cookie, a query parameter or a token out of it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and head_size(scope) > MAX_HEAD:
+            reply = JSONResponse({"message": HEAD_TOO_LARGE}, status_code=431,
+                                 headers={"Connection": "close"})
+            await reply(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def create_app(sandbox: Sandbox) -> Starlette:
     routes = [
         Route("/oauth2/token", sandbox.token, methods=["POST"]),
@@ -555,6 +585,6 @@ def create_app(sandbox: Sandbox) -> Starlette:
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(CatchAll)],
+        middleware=[Middleware(CatchAll), Middleware(HeadLimit)],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
     )

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from typing import Any
 
+from tui_app.sandbox.limits import MAX_ALIAS, echo, load_json
 from tui_app.services.api.models import CatalogueOffer
 
 DEFAULT_PAGE_SIZE = 50
@@ -182,11 +183,15 @@ class Catalogue:
 
     def _check_alias(self, query: OfferQuery) -> None:
         alias = query.alias or ""
+        refused = QueryError("opt.queryMoreAlias: not an alias this catalogue issued")
+        if len(alias) > MAX_ALIAS:
+            raise refused
         try:
-            payload = json.loads(base64.urlsafe_b64decode(alias + "=" * (-len(alias) % 4)))
+            # Depth-limited: the alias is the caller's text, however it was made.
+            payload = load_json(base64.urlsafe_b64decode(alias + "=" * (-len(alias) % 4)))
             commit, filters = payload["c"], payload["q"]
         except (ValueError, TypeError, KeyError, binascii.Error) as exc:
-            raise QueryError("opt.queryMoreAlias: not an alias this catalogue issued") from exc
+            raise refused from exc
         if commit != self.commit_id[:12]:
             raise QueryError("opt.queryMoreAlias: the catalogue changed; start the query again")
         if filters != query.filters():
@@ -222,10 +227,10 @@ def parse_query(params: Mapping[str, str] | Sequence[tuple[str, str]]) -> OfferQ
 
     source = options.get("offersSource", "published") or "published"
     if source not in ("published", "catalog"):
-        raise QueryError(f"offersSource: must be 'published' or 'catalog', not {source!r}")
+        raise QueryError(f"offersSource: must be 'published' or 'catalog', not {echo(source)}")
     reduced_text = options.get("reducedData", "false").lower()
     if reduced_text not in ("true", "false", "1", "0", ""):
-        raise QueryError(f"reducedData: must be true or false, not {reduced_text!r}")
+        raise QueryError(f"reducedData: must be true or false, not {echo(reduced_text)}")
 
     page_size = _whole_number(options, "opt.pageSize", DEFAULT_PAGE_SIZE)
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -259,4 +264,4 @@ def _whole_number(options: Mapping[str, str], name: str, default: int) -> int:
     try:
         return int(text)
     except ValueError:
-        raise QueryError(f"{name}: must be a whole number, not {text!r}") from None
+        raise QueryError(f"{name}: must be a whole number, not {echo(text)}") from None

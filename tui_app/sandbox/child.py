@@ -139,8 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)
 
+    from tui_app.sandbox.connections import raise_fd_limit
     from tui_app.sandbox.server import SandboxError, SandboxServer
 
+    raise_fd_limit()  # this process is the sandbox's alone
     try:
         server = SandboxServer(db_path=args.db, seed=args.seed).start()
     except (SandboxError, OSError) as exc:

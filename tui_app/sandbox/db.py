@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -199,6 +200,15 @@ class Transaction:
             (key, value),
         )
 
+    def secret(self, key: str, size: int = 32) -> tuple[bytes, bool]:
+        """A random secret of this database, made on first use: (secret, just made)."""
+        stored = self.get_meta(key)
+        if stored is not None:
+            return bytes.fromhex(stored), False
+        made = secrets.token_bytes(size)
+        self.set_meta(key, made.hex())
+        return made, True
+
     # ------------------------------------------------------------------ orgs
 
     def list_orgs(self) -> list[Org]:
@@ -263,15 +273,16 @@ class Transaction:
     def delete_basket(self, basket_id: str) -> None:
         self._conn.execute("DELETE FROM baskets WHERE id = ?", (basket_id,))
 
-    def save_basket(self, basket: Basket) -> None:
-        """Insert the basket, or replace every field of the one with its id."""
+    def basket_exists(self, basket_id: str) -> bool:
+        row = self._conn.execute("SELECT 1 FROM baskets WHERE id = ?", (basket_id,)).fetchone()
+        return row is not None
+
+    def insert_basket(self, basket: Basket) -> None:
+        """Store a new basket; an id already taken is an error, never an overwrite."""
         tracking = None if basket.tracking is None else json.dumps(basket.tracking)
         self._conn.execute(
             f"INSERT INTO baskets ({self._BASKET_COLUMNS}) "  # noqa: S608
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET country = excluded.country, "
-            "source = excluded.source, order_type = excluded.order_type, "
-            "tracking = excluded.tracking, owner = excluded.owner",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 basket.id,
                 basket.org_id,
@@ -285,6 +296,39 @@ class Transaction:
                 basket.expires_ms,
             ),
         )
+
+    def update_basket(self, basket: Basket) -> None:
+        """Replace what an initiate may change, in that organisation's basket only."""
+        tracking = None if basket.tracking is None else json.dumps(basket.tracking)
+        changed = self._conn.execute(
+            "UPDATE baskets SET country = ?, source = ?, order_type = ?, tracking = ?, "
+            "owner = ? WHERE id = ? AND org_id = ?",
+            (
+                basket.country,
+                basket.source,
+                basket.order_type,
+                tracking,
+                basket.owner,
+                basket.id,
+                basket.org_id,
+            ),
+        ).rowcount
+        if changed != 1:
+            raise sqlite3.IntegrityError(f"no basket {basket.id} of {basket.org_id} to update")
+
+    def owned_baskets(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """(id, org id, tracking) of every basket with an owner."""
+        rows = self._conn.execute(
+            "SELECT id, org_id, tracking FROM baskets WHERE owner IS NOT NULL"
+        ).fetchall()
+        return [(row[0], row[1], json.loads(row[2] or "{}")) for row in rows]
+
+    def set_owner(self, basket_id: str, owner: str | None) -> None:
+        self._conn.execute("UPDATE baskets SET owner = ? WHERE id = ?", (owner, basket_id))
+
+    def item_exists(self, item_id: str) -> bool:
+        row = self._conn.execute("SELECT 1 FROM items WHERE id = ?", (item_id,)).fetchone()
+        return row is not None
 
     def get_items(self, basket_id: str) -> list[Item]:
         rows = self._conn.execute(

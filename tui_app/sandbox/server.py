@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Self
 if TYPE_CHECKING:
     from tui_app.sandbox.db import Database, Org
     from tui_app.sandbox.faults import FaultPlan
+    from tui_app.sandbox.limits import ServerLimits
     from tui_app.sandbox.tokens import Credentials
 
 STARTUP_TIMEOUT = 10.0
@@ -46,6 +47,7 @@ class SandboxServer:
         clock: Callable[[], float] | None = None,
         seed: int | None = None,
         faults: FaultPlan | None = None,
+        limits: ServerLimits | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -56,6 +58,7 @@ class SandboxServer:
         self._clock = clock
         self.seed = seed
         self.faults = faults
+        self.limits = limits  # None: the defaults in limits.ServerLimits
         self._socket: socket.socket | None = None
         self._db: Database | None = None
         self._credentials: Credentials | None = None
@@ -131,10 +134,14 @@ class SandboxServer:
                 raise SandboxError(str(exc)) from exc
             import uvicorn
 
+            from tui_app.sandbox import logfilter
             from tui_app.sandbox.app import Sandbox, create_app
             from tui_app.sandbox.catalogue import Catalogue
+            from tui_app.sandbox.connections import protocol_class
+            from tui_app.sandbox.limits import MAX_HEAD, ServerLimits
             from tui_app.sandbox.tokens import Credentials
 
+            limits = self.limits or ServerLimits()
             self._credentials = Credentials(self._db, self.token_ttl)
             sandbox = Sandbox(
                 self._db,
@@ -142,6 +149,7 @@ class SandboxServer:
                 Catalogue.load(),
                 self._clock or time.time,
                 seed=self.seed,
+                limits=limits,
             )
             app = create_app(sandbox)
             if self.faults is not None and self.faults.active:
@@ -157,8 +165,13 @@ class SandboxServer:
                 log_config=uvicorn.config.LOGGING_CONFIG if foreground else None,
                 log_level="info" if foreground else "warning",
                 timeout_graceful_shutdown=5,
+                # h11, guarded against sockets that never finish a request.
+                http=protocol_class(limits),
+                timeout_keep_alive=limits.keep_alive,
+                h11_max_incomplete_event_size=MAX_HEAD,
             )
             self._server = uvicorn.Server(config)
+            logfilter.install()  # a storm of one message must not fill the log
         except BaseException:
             self._release()
             raise
@@ -240,6 +253,9 @@ def run_foreground(
     faults: FaultPlan | None = None,
 ) -> int:
     """``basket-builder sandbox``: print the demo credentials, serve until Ctrl-C."""
+    from tui_app.sandbox.connections import raise_fd_limit
+
+    raise_fd_limit()  # the foreground server is this process's only job
     server = SandboxServer(
         host, port, db_path, token_ttl, access_log=True,
         seed=faults.seed if faults else None, faults=faults,
