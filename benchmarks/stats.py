@@ -16,6 +16,7 @@ from typing import Any
 # Budget kinds: how the median is judged against the reference median.
 RATIO = "ratio"  # median <= limit x reference
 PLUS_MS = "plus_ms"  # median <= reference + limit (seconds in, milliseconds shown)
+AT_MOST = "at_most"  # median <= limit, in the row's base unit (no reference needed)
 NONE = "none"  # informational: no budget
 
 UNITS = {
@@ -61,7 +62,11 @@ class Row:
     def met(self) -> bool | None:
         """True / False against the budget; None without a budget or numbers."""
         median, ref = self.median, self.reference_median
-        if self.error or median is None or self.budget == NONE or ref is None:
+        if self.error or median is None or self.budget == NONE:
+            return None
+        if self.budget == AT_MOST:
+            return median <= self.limit
+        if ref is None:
             return None
         if self.budget == RATIO:
             return median <= self.limit * ref
@@ -91,6 +96,8 @@ class Row:
             return f"≤ {self.limit:g}×"
         if self.budget == PLUS_MS:
             return f"≤ ref + {self.limit:g} ms"
+        if self.budget == AT_MOST:
+            return f"≤ {self.shown(self.limit, with_unit=True)}"
         return "—"
 
     def verdict_text(self) -> str:

@@ -54,6 +54,26 @@ def test_the_table_shows_medians_ratios_verdicts_and_reasons():
     assert Row.from_json(data["rows"][0]).median == pytest.approx(0.70)
 
 
+def test_an_absolute_budget_is_judged_without_a_reference():
+    from benchmarks.stats import AT_MOST, Row, format_table
+
+    within = Row("load a 60,000-step scenario file", samples=[1.2, 1.4, 1.3],
+                 budget=AT_MOST, limit=2.0)
+    over = Row("load another", samples=[2.5], budget=AT_MOST, limit=2.0)
+    assert within.met is True and over.met is False
+    table = format_table([within, over])
+    assert "≤ 2.00 s" in table and "✓ met" in table and "✗ over" in table
+
+
+def test_scenario_loading_is_measured_for_each_size():
+    from benchmarks.replay_speed import measure_scenario_loading
+
+    rows = measure_scenario_loading(1, (20, 40))
+    assert [row.error for row in rows] == [None, None]
+    assert [len(row.samples) for row in rows] == [1, 1]
+    assert rows[-1].met is not None  # the largest carries the verdict
+
+
 def test_the_generated_replay_scenario_is_a_valid_scenario():
     from benchmarks.replay_speed import scenario_text
     from tui_app.services.scenarios.loading import parse_scenario
