@@ -243,14 +243,15 @@ def test_wrong_shapes_are_unreadable_not_fatal(paths, text):
 
 def test_an_unreadable_file_is_reported(paths, monkeypatch):
     write(paths.profiles_file, "version = 1\n")
-    real = Path.read_bytes
+    real = files.read_plain_file
 
-    def refuse(self):
-        if self.name == "profiles.toml":
+    def refuse(path, *args):
+        if path.name == "profiles.toml":
             raise PermissionError(errno.EACCES, "Permission denied")
-        return real(self)
+        return real(path, *args)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    # The one place every store file is read (running as root ignores chmod 000).
+    monkeypatch.setattr(files, "read_plain_file", refuse)
     [warning] = ProfileStore(paths).load()
     assert warning.startswith("profiles.toml could not be read (Permission denied)")
 

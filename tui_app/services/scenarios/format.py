@@ -286,10 +286,26 @@ class Scenario(_Strict):
     steps: list[Step]
 
     _path: str = PrivateAttr("<scenario>")
+    # name -> index of the first step so named, and the step list it was built from.
+    _names: dict[str, int] = PrivateAttr(default_factory=dict)
+    _names_of: tuple[int, int] = PrivateAttr((0, -1))
 
     @property
     def path(self) -> str:
         return self._path
 
     def index_of(self, name: str) -> int | None:
-        return next((i for i, step in enumerate(self.steps) if step.name == name), None)
+        """The index of the first step named ``name``: a dictionary look-up
+        (replay resolves every reference with it), rebuilt when the step list
+        is replaced or changes length."""
+        if self._names_of != (id(self.steps), len(self.steps)):
+            names: dict[str, int] = {}
+            for index, step in enumerate(self.steps):
+                if step.name is not None:
+                    names.setdefault(step.name, index)
+            self._names, self._names_of = names, (id(self.steps), len(self.steps))
+        index = self._names.get(name)
+        if index is not None and self.steps[index].name != name:  # a step renamed in place
+            self._names_of = (0, -1)
+            return self.index_of(name)
+        return index

@@ -2,14 +2,30 @@
 (keys, bodies against the request models, references to earlier steps), and
 every problem reported as ``path:line: step N (action name): where: reason``
 before anything is sent. The language itself is in ``format``.
+
+Limits (each refused before any step is checked): a file of at most
+``MAX_FILE_BYTES`` (16 MiB) and at most ``MAX_STEPS`` (100,000) steps
+(``path: reason``); values nested at most ``MAX_NESTING`` (32) levels deep
+(``path:line: ...`` where the parser got that far, else ``path: reason``).
+The first ``MAX_PROBLEMS`` (100) problems are listed, then how many more
+there are.
+
+Loading takes time linear in the size of the file: every look-up across steps
+(names, the latest initiate, lines of keys) is an index built once, and the
+"did you mean" suggestions compare a bounded number of names in all.
 """
 
 from __future__ import annotations
 
-import copy
+import bisect
 import difflib
+import gc
+import itertools
+import os
 import re
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +51,7 @@ from tui_app.services.scenarios.format import (
     substitute,
     walk_strings,
 )
+from tui_app.services.store.files import long_dotted_key
 
 # --------------------------------------------------------------------------- errors
 
@@ -42,19 +59,36 @@ from tui_app.services.scenarios.format import (
 @dataclass(frozen=True)
 class Problem:
     path: str
-    line: int
+    line: int | None  # None: the file as a whole (too big, too deep to read)
     message: str
 
     def __str__(self) -> str:
+        if self.line is None:
+            return f"{self.path}: {self.message}"
         return f"{self.path}:{self.line}: {self.message}"
 
 
 class ScenarioError(ValueError):
-    """A scenario file that cannot be run; every problem has a file and line."""
+    """A scenario file that cannot be run; every problem has a file and, where
+    there is one, a line (problems about the whole file come last)."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems, key=lambda p: p.line)
+        self.problems = sorted(problems, key=lambda p: (p.line is None, p.line or 0))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_STEPS = 100_000
+# A body nests about 6 levels (order, orderItems, an item, its offer); the
+# limit keeps every walk over a body (checks, references, replay) far from
+# Python's recursion limit.
+MAX_NESTING = 32
+MAX_PROBLEMS = 100
+# "Did you mean" compares an unknown step name with the nearest earlier names
+# (at most _SUGGEST_POOL of them), and with at most _SUGGEST_BUDGET names in
+# all per file, so suggestions cost a constant however many steps there are.
+_SUGGEST_POOL = 1_000
+_SUGGEST_BUDGET = 10_000
 
 
 # --------------------------------------------------------------------------- locating lines
@@ -65,11 +99,39 @@ _STEP_HEADER = re.compile(r"^\s*\[\[\s*steps\s*\]\]\s*(#.*)?$")
 class _Lines:
     """Finds the line a (step, key path) is on. tomllib keeps no positions, so
     this reads the text: the N-th ``[[steps]]`` header, then each key of the
-    path in turn below it. A key it cannot find leaves the best line so far."""
+    path in turn below it. A key it cannot find leaves the best line so far.
+
+    Each key is looked for once in the whole text (a regular expression over
+    the lines joined, then a sorted list of the lines it is on), so a look-up
+    is a binary search, however many steps or problems there are.
+    """
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
-        self.headers = [i for i, line in enumerate(self.lines) if _STEP_HEADER.match(line)]
+        self.headers = [
+            i for i, line in enumerate(self.lines) if "steps" in line and _STEP_HEADER.match(line)
+        ]
+        # Built when a problem is first located (a good file never needs them):
+        # the lines joined, and the same without comments, each with where
+        # its lines start.
+        self._raw: tuple[str, list[int]] | None = None
+        self._code: tuple[str, list[int]] | None = None
+        self._keys: dict[str, list[int]] = {}
+        self._tables: dict[str, list[int]] = {}
+
+    @staticmethod
+    def _join(lines: list[str]) -> tuple[str, list[int]]:
+        return "\n".join(lines), [0, *itertools.accumulate(len(line) + 1 for line in lines)]
+
+    @staticmethod
+    def _lines_matching(pattern: re.Pattern[str], joined: tuple[str, list[int]]) -> list[int]:
+        text, starts = joined
+        found: list[int] = []
+        for match in pattern.finditer(text):
+            line = bisect.bisect_right(starts, match.start()) - 1
+            if not found or found[-1] != line:
+                found.append(line)
+        return found
 
     def _range(self, step: int | None) -> tuple[int, int]:
         if step is None:
@@ -79,6 +141,12 @@ class _Lines:
         end = self.headers[step + 1] if step + 1 < len(self.headers) else len(self.lines)
         return self.headers[step], end
 
+    @staticmethod
+    def _first(lines: list[int], start: int, end: int, skip: int = 0) -> int | None:
+        """The ``skip``-th of ``lines`` (sorted) within [start, end), if any."""
+        at = bisect.bisect_left(lines, start) + skip
+        return lines[at] if at < len(lines) and lines[at] < end else None
+
     def find(self, step: int | None, path: Loc = ()) -> int:
         start, end = self._range(step)
         position = start
@@ -87,17 +155,39 @@ class _Lines:
             if isinstance(part, int):
                 position = self._element(position, end, previous_key, part)
                 continue
-            key = re.compile(rf"(?:^|[\s{{,.\[])\"?{re.escape(part)}\"?\s*(?:=|\]|\.)")
-            found = next(
-                (i for i in range(position, end) if key.search(self._code(self.lines[i]))), None
-            )
+            found = self._first(self._key_lines(part), position, end)
             if found is None:
                 break
             position, previous_key = found, part
         return position + 1
 
+    def _key_lines(self, key: str) -> list[int]:
+        """The lines where ``key`` is written as a key (comments left out)."""
+        if key not in self._keys:
+            if self._code is None:
+                self._code = self._join(
+                    [self._strip_comment(line) if "#" in line else line for line in self.lines]
+                )
+            # Whitespace but a newline: a match stays within its line.
+            pattern = re.compile(
+                rf"(?:^|[^\S\n]|[{{,.\[])\"?{re.escape(key)}\"?[^\S\n]*(?:=|\]|\.)", re.M
+            )
+            self._keys[key] = [] if "\n" in key else self._lines_matching(pattern, self._code)
+        return self._keys[key]
+
+    def _table_lines(self, key: str) -> list[int]:
+        """The lines of ``[[... key]]`` headers."""
+        if key not in self._tables:
+            if self._raw is None:
+                self._raw = self._join(self.lines)
+            pattern = re.compile(
+                rf"^[^\S\n]*\[\[[^\]\n]*\b{re.escape(key)}[^\S\n]*\]\]", re.M
+            )
+            self._tables[key] = [] if "\n" in key else self._lines_matching(pattern, self._raw)
+        return self._tables[key]
+
     @staticmethod
-    def _code(line: str) -> str:
+    def _strip_comment(line: str) -> str:
         """The line without its comment (a # inside a string is not one)."""
         quote: str | None = None
         escaped = False
@@ -118,10 +208,9 @@ class _Lines:
     def _element(self, position: int, end: int, key: str | None, index: int) -> int:
         if key is None:
             return position
-        header = re.compile(rf"^\s*\[\[[^\]]*\b{re.escape(key)}\s*\]\]")
-        tables = [i for i in range(position, end) if header.match(self.lines[i])]
-        if len(tables) > index:
-            return tables[index]
+        table = self._first(self._table_lines(key), position, end, skip=index)
+        if table is not None:
+            return table
         # An inline array written one element per line (as the recorder writes it).
         if self.lines[position].rstrip().endswith("[") and position + 1 + index < end:
             return position + 1 + index
@@ -134,15 +223,55 @@ class _Lines:
 _TOML_POSITION = re.compile(r"(?s)(.*?) \(at line (\d+), column (\d+)\)")
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Loading makes hundreds of thousands of objects and no reference cycles;
+    the cycle collector would walk all of them again and again as they pile
+    up (about half the time of a big file). It is back on, as it was, after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and check a scenario file; raises ScenarioError (or OSError)."""
-    text = Path(path).read_text("utf-8")
-    return parse_scenario(text, str(path))
+    name = str(path)
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError([_too_big(name, size)])
+        data = handle.read(MAX_FILE_BYTES + 1)  # not a plain file: its size says nothing
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError([_too_big(name)])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(name, 1, "not UTF-8 text")]) from None
+    # As reading in text mode would: \r\n and \r end lines too.
+    return parse_scenario(text.replace("\r\n", "\n").replace("\r", "\n"), name)
 
 
 def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
     """Check a scenario's text and return its model; ScenarioError lists every
     problem found, each with its line."""
+    if len(text) > MAX_FILE_BYTES:  # characters: at least as many bytes
+        raise ScenarioError([_too_big(path)])
+    with _gc_paused():
+        return _parse(text, path)
+
+
+def _parse(text: str, path: str) -> Scenario:
+    # tomllib takes time quadratic in the parts of a dotted key: refuse a key
+    # that nests too deep before it can stall the parser.
+    at = long_dotted_key(text, MAX_NESTING)
+    if at is not None:
+        raise ScenarioError([Problem(path, text.count("\n", 0, at) + 1, f"a dotted key of more "
+                                     f"than {MAX_NESTING} parts: nested more than {MAX_NESTING} "
+                                     "levels deep (the most a scenario may nest)")])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -151,7 +280,56 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
         reason = match[1] if match else str(exc)
         column = f" (column {match[3]})" if match else ""
         raise ScenarioError([Problem(path, line, f"not valid TOML: {reason}{column}")]) from None
+    except RecursionError:  # tomllib recurses once or twice per level
+        raise ScenarioError([Problem(path, None, "values are nested too deeply to read: "
+                                     f"a scenario may nest at most {MAX_NESTING} levels")]
+                            ) from None
+    except MemoryError:
+        raise ScenarioError([Problem(path, None, "too large to read")]) from None
+    steps = data.get("steps")
+    if isinstance(steps, list) and len(steps) > MAX_STEPS:
+        raise ScenarioError([Problem(path, None, f"{len(steps):,} steps: a scenario may have "
+                                     f"at most {MAX_STEPS:,}; split it into several files")])
     return _Checker(text, path).check(data)
+
+
+def _too_big(path: str, size: int | None = None) -> Problem:
+    mib, limit = 1024 * 1024, MAX_FILE_BYTES
+    most = f"{limit // mib} MiB" if limit % mib == 0 else f"{limit:,} bytes"
+    this = f"this one is {size:,} bytes" if size is not None else "this one is larger"
+    return Problem(path, None, f"a scenario file may be at most {most}; {this}: "
+                               "split it into several files")
+
+
+def _too_deep_at(data: dict[str, Any]) -> Loc | None:
+    """Where lists and tables first nest more than MAX_NESTING deep (the file's
+    top level counts as 1), found level by level without recursing; None if
+    nowhere."""
+    level: list[Any] = [data]
+    for _ in range(MAX_NESTING):
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return None
+    return _path_to(data, level[0])
+
+
+def _path_to(data: Any, target: Any) -> Loc:
+    """The key path from ``data`` to the container ``target`` (by identity);
+    only run once something is known to be too deep."""
+    stack: list[tuple[Any, Loc]] = [(data, ())]
+    while stack:
+        item, loc = stack.pop()
+        if item is target:
+            return loc
+        pairs = item.items() if isinstance(item, dict) else enumerate(item)
+        stack.extend((child, (*loc, key)) for key, child in pairs
+                     if isinstance(child, dict | list) and len(loc) <= MAX_NESTING)
+    return ()
 
 
 _TOP_KEYS = ("version", "name", "description", "steps")
@@ -162,18 +340,41 @@ class _Checker:
     text: str
     path: str
     problems: list[Problem] = field(default_factory=list)
-    labels: list[str] = field(default_factory=list)
+    found: int = 0  # problems found, listed or not (beyond MAX_PROBLEMS)
+    # Step indexes, built once the steps are read: see _index.
+    first_named: dict[str, int] = field(default_factory=dict)
+    latest_initiate: list[int | None] = field(default_factory=list)
+    named: list[tuple[int, str]] = field(default_factory=list)
+    suggest_budget: int = _SUGGEST_BUDGET
+    raw_steps: list[Any] = field(default_factory=list)  # as parsed
 
     def __post_init__(self) -> None:
         self.where = _Lines(self.text)
 
+    @property
+    def full(self) -> bool:
+        """No more problems are listed (they are still counted)."""
+        return len(self.problems) >= MAX_PROBLEMS
+
+    def fail(self) -> ScenarioError:
+        problems = list(self.problems)
+        if self.found > len(problems):
+            problems.append(Problem(self.path, None, f"{self.found - len(problems)} more "
+                                    f"problems not listed (the first {MAX_PROBLEMS} are)"))
+        return ScenarioError(problems)
+
     # -------------------------------------------------------------- reporting
 
     def report(self, step: int | None, loc: Loc, message: str) -> None:
+        self.found += 1
+        if self.full:
+            return
         line = self.where.find(step, loc)
         prefix = ""
         if step is not None:
-            prefix = f"{self.labels[step]}: " if step < len(self.labels) else f"step {step + 1}: "
+            # Labelled as written (valid or not), when a problem needs it.
+            label = _label(self.raw_steps[step], step) if step < len(self.raw_steps) else None
+            prefix = f"{label or f'step {step + 1}'}: "
         where = format_location(loc)
         self.problems.append(Problem(self.path, line, f"{prefix}{where + ': ' if where else ''}"
                                                      f"{message}"))
@@ -205,12 +406,8 @@ class _Checker:
         header_ok = self._check_header(data)
         raw_steps = data.get("steps")
         if isinstance(raw_steps, list):
-            self.labels = [
-                _stand_in_step(raw).label(i)
-                if isinstance(raw, dict) and isinstance(raw.get("action"), str)
-                else f"step {i + 1}"
-                for i, raw in enumerate(raw_steps)
-            ]
+            self.raw_steps = raw_steps
+        self._check_nesting(data)
         steps: list[Step] = []
         broken: set[int] = set()
         if isinstance(raw_steps, list):
@@ -222,12 +419,13 @@ class _Checker:
                     step = _stand_in_step(raw)
                     broken.add(index)
                 steps.append(step)
+        self._index(steps)
         self._check_names(steps)
         for index, step in enumerate(steps):
             if index not in broken:
                 self._check_semantics(index, step, steps)
-        if self.problems or not header_ok:
-            raise ScenarioError(self.problems)
+        if self.found or not header_ok:
+            raise self.fail()
         scenario = Scenario(
             version=data["version"],
             name=data["name"],
@@ -237,11 +435,51 @@ class _Checker:
         scenario._path = self.path
         return scenario
 
+    def _check_nesting(self, data: dict[str, Any]) -> None:
+        """Refuse values nested too deep before anything walks them (the
+        checks here, and replay, recurse once per level)."""
+        loc = _too_deep_at(data)
+        if loc is None:
+            return
+        shown = loc[:8]  # enough to find the place; the rest is more of the same
+        message = f"nested more than {MAX_NESTING} levels deep (the most a scenario may nest)"
+        if len(loc) >= 2 and loc[0] == "steps" and isinstance(loc[1], int):
+            self.report(loc[1], shown[2:], message)
+        else:
+            self.report(None, shown, message)
+        raise self.fail()
+
+    def _index(self, steps: list[Step]) -> None:
+        """What later checks look up across steps, in one pass: the first step
+        of each name, the latest initiate (expecting success) before each
+        step, and the names in order (for suggestions)."""
+        latest: int | None = None
+        for index, step in enumerate(steps):
+            self.latest_initiate.append(latest)
+            if step.action == "initiate" and is_success(step.expect.status):
+                latest = index
+            if step.name is not None:
+                self.first_named.setdefault(step.name, index)
+                self.named.append((index, step.name))
+
+    def _suggest(self, name: str, before: int) -> str | None:
+        """The earlier step name closest to ``name``, if one is close; looks
+        through the nearest _SUGGEST_POOL earlier names, within the budget."""
+        if self.full:
+            return None
+        end = bisect.bisect_left(self.named, (before, ""))
+        pool = [known for _, known in self.named[max(0, end - _SUGGEST_POOL):end]]
+        if len(pool) > self.suggest_budget:
+            return None
+        self.suggest_budget -= len(pool)
+        guess = difflib.get_close_matches(name, pool, n=1)
+        return guess[0] if guess else None
+
     def _check_header(self, data: dict[str, Any]) -> bool:
-        before = len(self.problems)
+        before = self.found
         for key in data:
             if key not in _TOP_KEYS:
-                guess = difflib.get_close_matches(key, _TOP_KEYS, n=1)
+                guess = [] if self.full else difflib.get_close_matches(key, _TOP_KEYS, n=1)
                 self.report(None, (key,), "unknown key"
                             + (f" (did you mean {guess[0]!r}?)" if guess else ""))
         version = data.get("version")
@@ -266,7 +504,7 @@ class _Checker:
                         "the scenario needs at least one [[steps]] table")
         elif not all(isinstance(s, dict) for s in steps):
             self.report(None, ("steps",), "steps must be tables: write each as [[steps]]")
-        return len(self.problems) == before
+        return self.found == before
 
     def _check_step(self, index: int, raw: Any) -> Step | None:
         if not isinstance(raw, dict):
@@ -316,7 +554,7 @@ class _Checker:
                             "basket = ... is for update and validate steps")
             return
         if step.basket is not None:
-            target = next((i for i, s in enumerate(steps) if s.name == step.basket), None)
+            target = self.first_named.get(step.basket)
             if target is None:
                 self.report(index, ("basket",), f"no step is named {step.basket!r}")
             elif target >= index:
@@ -332,11 +570,10 @@ class _Checker:
             else:
                 step._basket_step = target
             return
-        for earlier in range(index - 1, -1, -1):
-            candidate = steps[earlier]
-            if candidate.action == "initiate" and is_success(candidate.expect.status):
-                step._basket_step = earlier
-                return
+        earlier = self.latest_initiate[index]
+        if earlier is not None:
+            step._basket_step = earlier
+            return
         self.report(index, ("action",), f"there is no earlier initiate step whose basket "
                     f"this {step.action} could use")
 
@@ -356,6 +593,9 @@ class _Checker:
         if expect.valid is True and (expect.blocked or expect.errors):
             self.report(index, ("expect", "valid"), "a valid basket has nothing blocked and no "
                         "errors: drop valid = true or the blocked/errors lists")
+        raw = self.raw_steps[index] if index < len(self.raw_steps) else None
+        if isinstance(raw, dict) and "${" not in repr(raw.get("expect")):
+            return  # no string in it has a reference (a quick look saves a walk per step)
         for loc, text in walk_strings(expect.model_dump(exclude_none=True), ("expect",)):
             if "${" in text:
                 self.report(index, loc, "references are resolved in bodies only; write the "
@@ -371,13 +611,12 @@ class _Checker:
             for ref in found:
                 if ref.step is None:
                     continue
-                target = next((i for i, s in enumerate(steps) if s.name == ref.step), None)
+                target = self.first_named.get(ref.step)
                 if target is None:
-                    names = [s.name for s in steps[:index] if s.name]
-                    guess = difflib.get_close_matches(ref.step, names, n=1)
+                    guess = self._suggest(ref.step, index)
                     self.report(index, loc, f"${{{ref.text}}} refers to no step: no step is "
                                 f"named {ref.step!r}"
-                                + (f" (did you mean {guess[0]!r}?)" if guess else ""))
+                                + (f" (did you mean {guess!r}?)" if guess else ""))
                 elif target >= index:
                     when = "later" if target > index else "in this very step"
                     self.report(index, loc, f"${{{ref.text}}} refers to "
@@ -389,7 +628,7 @@ class _Checker:
                                 f"{steps[target].expect.status} and so returns no basket")
 
     def _check_body(self, index: int, step: Step, steps: list[Step]) -> None:
-        body = copy.deepcopy(step.body)
+        body = map_strings(step.body, str)  # a copy: _check_offers writes stand-ins into it
         if step.action == "initiate":
             self._check_offers(index, body)
             model: type[BaseModel] = InitiateCheckout
@@ -427,6 +666,19 @@ class _Checker:
                     self.report(index, (*loc, key), "must be non-empty text")
             # Reported above if wrong: the request model checks the rest.
             item["offer"] = {"id": "stand-in", "version": "stand-in"}
+
+
+_STEP_NAME = re.compile(STEP_NAME_PATTERN)
+
+
+def _label(raw: Any, index: int) -> str:
+    """``Step.label`` of a step as written, valid or not (without building a
+    model: a step that failed its checks has none)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("action"), str):
+        return f"step {index + 1}"
+    name = raw.get("name")
+    named = f" {name}" if isinstance(name, str) and name and _STEP_NAME.match(name) else ""
+    return f"step {index + 1} ({raw['action']}{named})"
 
 
 def _stand_in_step(raw: Any) -> Step:

@@ -5,17 +5,29 @@ leaves half a file behind (write a temp file, fsync, rename over the old one),
 a secret is never readable by others even for a moment (the temp file is
 created with its final mode), and a file that cannot be read is set aside
 rather than overwritten, so nothing a user typed is silently lost.
+
+Reading is as careful: every store file is read through ``read_parsed``, which
+takes plain files only (a symbolic link is refused, never followed, so nothing
+outside the folder is read, chmod'ed or moved), at most ``MAX_FILE_BYTES`` of
+them, and turns whatever a parser cannot cope with (bad syntax, bad encoding,
+values nested more than ``MAX_NESTING`` levels deep, exhausted memory) into a
+reason, so the caller can set the file aside and carry on.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import itertools
+import json
 import logging
 import os
+import re
 import secrets
+import stat
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +37,20 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 _MISSING: Any = object()
+
+# Every store file is small (the biggest, an order, is kilobytes); anything
+# larger is not one of ours, and reading it whole could exhaust memory.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+# The deepest of our formats nests about 8 levels (an order's items and
+# offers). A limit far above that keeps every later step — validation, the
+# merge, writing it back — clear of Python's recursion limit.
+MAX_NESTING = 32
+
+# Where the platform has them (not Windows): refuse to open through a link,
+# and never block opening a FIFO that stands where a file should be.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
 
 
 class StoreError(Exception):
@@ -126,6 +152,178 @@ def _unlink_quietly(path: Path) -> None:
         os.unlink(path)
 
 
+# --------------------------------------------------------------------------- reading
+
+
+class RefusedFile(Exception):
+    """A store file basket-builder will not read or change: a symbolic link,
+    something other than a plain file, or far too big. The message is the
+    reason, phrased to follow "<file> could not be read (...)"."""
+
+
+def read_plain_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of ``path`` if it is a plain file of at most ``limit`` bytes.
+
+    Never through a symbolic link (O_NOFOLLOW where the platform has it, a
+    look first where it has not), never from a FIFO or device. Raises
+    RefusedFile, or OSError (FileNotFoundError when there is no file).
+    """
+    fd, info = _open_plain(Path(path))
+    try:
+        if info.st_size > limit:
+            raise RefusedFile(_too_large(limit))
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, min(1 << 20, limit + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:  # it grew while being read
+                raise RefusedFile(_too_large(limit))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def make_private(path: Path, mode: int = 0o600) -> None:
+    """chmod a plain file, never the target of a link standing in its place.
+    Raises RefusedFile or OSError."""
+    fd, _ = _open_plain(Path(path))
+    try:
+        fchmod = getattr(os, "fchmod", None)  # not on Windows before 3.13
+        if fchmod is not None:
+            fchmod(fd, mode)
+        else:
+            os.chmod(path, mode)  # only the read-only flag there, and no links were followed
+    finally:
+        os.close(fd)
+
+
+def _make_private(path: Path) -> None:
+    # Best effort: whatever is in the way of a chmod is no reason to keep a
+    # bad file in place (and a link needs no mode).
+    with contextlib.suppress(OSError, RefusedFile):
+        make_private(path)
+
+
+def _open_plain(path: Path) -> tuple[int, os.stat_result]:
+    if not _NOFOLLOW and os.path.islink(path):
+        raise RefusedFile(_link_reason(path))
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY)
+    except OSError as exc:
+        # O_NOFOLLOW on a link: ELOOP on Linux and macOS, EMLINK on FreeBSD.
+        if exc.errno in (errno.ELOOP, getattr(errno, "EMLINK", None)) and os.path.islink(path):
+            raise RefusedFile(_link_reason(path)) from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a plain file"
+            raise RefusedFile(f"it is {kind}; basket-builder only reads plain files there")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, info
+
+
+def _link_reason(path: Path) -> str:
+    try:
+        target = f" to {os.readlink(path)}"
+    except OSError:
+        target = ""
+    return (
+        f"it is a symbolic link{target}, and basket-builder never follows links for its own "
+        "files; the link's target was left untouched"
+    )
+
+
+def _too_large(limit: int) -> str:
+    return f"it is larger than {limit // (1024 * 1024)} MiB, far more than basket-builder writes"
+
+
+def _too_deep() -> str:
+    return f"its values are nested more than {MAX_NESTING} levels deep"
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and tables nest more than ``limit`` deep (the top level
+    counts as 1): level by level, without recursing."""
+    level = [value] if isinstance(value, dict | list) else []
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return True
+
+
+def long_dotted_key(text: str, max_parts: int = MAX_NESTING) -> int | None:
+    """Where the first dotted key of more than ``max_parts`` parts starts
+    (``a.b.c... = 1`` or ``[a.b.c...]``), if there is one.
+
+    tomllib takes time quadratic in the parts of a key (minutes for a line of
+    100,000 of them), and such a key nests values too deep to use anyway, so
+    callers refuse it before parsing. Only a line with that many dots can
+    hold one: those are found first, in one quick pass.
+    """
+    many_dots, long_key = _dotted_key_patterns(max_parts)
+    position = 0
+    while (dots := many_dots.search(text, position)) is not None:
+        start = text.rfind("\n", 0, dots.start()) + 1
+        end = text.find("\n", dots.end())
+        end = len(text) if end < 0 else end
+        key = long_key.search(text, start, end)
+        if key is not None:
+            return key.start()
+        position = end
+    return None
+
+
+@functools.cache
+def _dotted_key_patterns(max_parts: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    part = r"""(?:[A-Za-z0-9_-]++|"(?:[^"\\\n]|\\.)*+"|'[^'\n]*+')"""
+    # A key starts a line, follows [ or [[ (a table), or { or , (an inline
+    # table): not a comment or a value. Possessive: no backtracking.
+    return (
+        re.compile(rf"\.(?:[^.\n]*+\.){{{max_parts - 1}}}"),
+        re.compile(
+            rf"(?:^|[\[{{,])[ \t]*+{part}(?:[ \t]*+\.[ \t]*+{part}){{{max_parts},}}", re.M
+        ),
+    )
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """tomllib, with its complaint turned into "line L, column C: what"."""
+    at = long_dotted_key(text)
+    if at is not None:
+        raise ValueError(f"line {text.count(chr(10), 0, at) + 1}: {_too_deep()}")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(_describe_toml_error(exc)) from None
+
+
+def _describe_toml_error(exc: tomllib.TOMLDecodeError) -> str:
+    # "Expected '=' ... (at line 3, column 5)" -> "line 3, column 5: expected '=' ..."
+    text = str(exc)
+    match = re.fullmatch(r"(?s)(.*?) \(at line (\d+), column (\d+)\)", text)
+    if not match:
+        return text
+    message, line, column = match.groups()
+    return f"line {line}, column {column}: {message[:1].lower()}{message[1:]}"
+
+
+def parse_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+
+
 # --------------------------------------------------------------------------- quarantine
 
 
@@ -133,8 +331,10 @@ def quarantine(path: Path, reason: str, *, copy: bool = False) -> Path:
     """Set a file that cannot be used aside as ``<name>.corrupt-<stamp>``.
 
     ``copy=True`` keeps the original in place (used when part of it is still
-    good, or it was written by a newer version). The copy is private (0600):
-    it may hold secrets. Raises StoreError if the disk refuses.
+    good, or it was written by a newer version). What is set aside is private
+    (0600), copied or moved: it may hold secrets. A symbolic link is moved as
+    it is — never read through, and its target never changed. Raises
+    StoreError if the disk refuses.
     """
     path = Path(path)
     # Local time: this name is read by a person looking in the folder.
@@ -156,7 +356,7 @@ def quarantine(path: Path, reason: str, *, copy: bool = False) -> Path:
     try:
         if copy:
             try:
-                data = path.read_bytes()
+                data = read_plain_file(path)
                 view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view) :]
@@ -165,10 +365,16 @@ def quarantine(path: Path, reason: str, *, copy: bool = False) -> Path:
                 os.close(fd)
         else:
             os.close(fd)
+            # Private before the move, so a loose secrets file is never
+            # readable by others under its new name either.
+            _make_private(path)
             os.replace(path, target)
+    except RefusedFile as exc:
+        _unlink_quietly(target)
+        raise StoreError(f"cannot set {path} aside: {exc}", path) from exc
     except OSError as exc:
         _unlink_quietly(target)
-        if isinstance(exc, FileNotFoundError) and not path.exists():
+        if isinstance(exc, FileNotFoundError) and not os.path.lexists(path):
             why = "it is gone (another basket-builder may have set it aside first)"
         else:
             why = describe_os_error(exc, target)
@@ -237,6 +443,7 @@ class FileLock:
 
         if self._held is not None:
             raise RuntimeError(f"{self.path} is already locked by this FileLock")
+        self._set_aside_a_link()
         lock = filelock.FileLock(
             self.path, timeout=self.timeout, mode=0o600, thread_local=False, is_singleton=False
         )
@@ -253,6 +460,17 @@ class FileLock:
                 f"cannot lock {self.path}: {describe_os_error(exc, self.path)}", self.path
             ) from exc
         self._held = lock
+
+    def _set_aside_a_link(self) -> None:
+        # filelock opens the lock file with O_TRUNC and chmods it: through a
+        # symbolic link that would empty and chmod the link's target.
+        if not os.path.islink(self.path):
+            return
+        try:
+            quarantine(self.path, "the lock file is a symbolic link; a plain one is made instead")
+        except StoreError:
+            if os.path.islink(self.path):  # not just another instance moving it first
+                raise
 
     def release(self) -> None:
         lock, self._held = self._held, None
@@ -316,25 +534,51 @@ class Document:
     newer: bool = False
 
 
-def read_document(
-    path: Path, parse: Callable[[str], Any], supported_version: int
-) -> Document:
-    """Read, decode and parse a file, and check its ``version``. ``parse``
-    raises ValueError with a message that says where the text is wrong."""
+def read_parsed(path: Path, parse: Callable[[str], Any]) -> Document:
+    """The one reader under every store file: read (a plain file, see
+    ``read_plain_file``), decode and parse, and say why when that fails.
+
+    ``parse`` raises ValueError with a message that says where the text is
+    wrong. Nothing a file holds makes this raise: a recursion or memory error
+    from the parser, or values nested deeper than ``MAX_NESTING`` (which
+    would make every later step recurse), become the reason (``fatal``).
+    """
+    path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_plain_file(path)
     except FileNotFoundError:
         return Document()
+    except RefusedFile as exc:
+        return Document(fatal=str(exc))
     except OSError as exc:
         return Document(fatal=exc.strerror or str(exc))
+    except MemoryError:
+        return Document(fatal="it is too large to read")
     try:
         doc = parse(raw.decode("utf-8"))
     except UnicodeDecodeError:
         return Document(raw=raw, fatal="it is not UTF-8 text")
     except ValueError as exc:
         return Document(raw=raw, fatal=str(exc))
+    except RecursionError:
+        return Document(raw=raw, fatal=_too_deep())
+    except MemoryError:
+        return Document(raw=raw, fatal="it is too large to read")
     if not isinstance(doc, dict):
         return Document(raw=raw, fatal="its top level is not a table of settings")
+    if _nested_deeper_than(doc, MAX_NESTING):
+        return Document(raw=raw, fatal=_too_deep())
+    return Document(raw=raw, doc=doc)
+
+
+def read_document(
+    path: Path, parse: Callable[[str], Any], supported_version: int
+) -> Document:
+    """``read_parsed``, then check the document's ``version``."""
+    read = read_parsed(path, parse)
+    if read.doc is None:
+        return read
+    raw, doc = read.raw, read.doc
     version = doc.get("version", supported_version)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         return Document(raw=raw, fatal=f"'version' must be a whole number, got {version!r}")

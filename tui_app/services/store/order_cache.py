@@ -5,21 +5,26 @@ the session after every change stays small and quick however big a basket
 grows: a change rewrites one basket's file, not every recent basket's order.
 
 It is a cache of what the server said. A missing or unreadable file costs
-nothing but a re-read of the basket from the server, so a bad file is simply
-dropped. Orders can hold customer details, so the files are private (0600).
+nothing but a re-read of the basket from the server, so a bad file (anything
+``files.read_parsed`` refuses: bad JSON, nesting too deep, a symbolic link —
+only the link is removed) is simply dropped, with a line in the log; set
+aside instead, it would pile up unpruned. Orders can hold customer details,
+so the files are private (0600).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
+import logging
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from tui_app.services.store.files import atomic_write
+from tui_app.services.store.files import atomic_write, parse_json, read_parsed
+
+log = logging.getLogger(__name__)
 
 ORDER_MODE = 0o600
 # Another running instance may have written an order just before the session
@@ -48,15 +53,12 @@ class OrderCache:
     def get(self, key: tuple[str, str]) -> dict[str, Any] | None:
         """The cached order JSON, or None if there is none that can be read."""
         path = self.path_for(key)
-        try:
-            order = json.loads(path.read_bytes())
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError):
+        read = read_parsed(path, parse_json)
+        if read.fatal is not None:
+            log.warning("%s could not be read (%s); dropped it from the cache", path, read.fatal)
             with contextlib.suppress(OSError):
                 path.unlink()
-            return None
-        return order if isinstance(order, dict) else None
+        return read.doc
 
     def keep_only(self, keys: Iterable[tuple[str, str]]) -> None:
         """Delete the orders of baskets no longer remembered."""
@@ -67,5 +69,5 @@ class OrderCache:
                 if path.name in wanted:
                     continue
                 with contextlib.suppress(OSError):
-                    if path.stat().st_mtime < old:
+                    if path.lstat().st_mtime < old:
                         path.unlink()

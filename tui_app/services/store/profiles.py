@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -35,9 +35,12 @@ from pydantic import (
 from tui_app.services.api.models import format_location
 from tui_app.services.store.files import (
     FileLock,
+    RefusedFile,
     SetAside,
     atomic_write,
+    make_private,
     merge_three_way,
+    parse_toml,
     read_document,
 )
 from tui_app.services.store.paths import AppPaths
@@ -211,15 +214,8 @@ class _Disk:
 _EntryParser = Callable[[str, Any], tuple[str, dict[str, Any]]]
 
 
-def _parse_toml(text: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(_describe_toml_error(exc)) from None
-
-
 def _read_doc(path: Path, parse_entry: _EntryParser) -> _Disk:
-    read = read_document(path, _parse_toml, FILE_VERSION)
+    read = read_document(path, parse_toml, FILE_VERSION)
     disk = _Disk(raw=read.raw, fatal=read.fatal, newer=read.newer)
     if read.doc is None:
         return disk
@@ -242,16 +238,6 @@ def _read_doc(path: Path, parse_entry: _EntryParser) -> _Disk:
             continue
         disk.entries[name] = entry
     return disk
-
-
-def _describe_toml_error(exc: tomllib.TOMLDecodeError) -> str:
-    # "Expected '=' ... (at line 3, column 5)" -> "line 3, column 5: expected '=' ..."
-    text = str(exc)
-    match = re.fullmatch(r"(?s)(.*?) \(at line (\d+), column (\d+)\)", text)
-    if not match:
-        return text
-    message, line, column = match.groups()
-    return f"line {line}, column {column}: {message[:1].lower()}{message[1:]}"
 
 
 def _describe_entry_error(exc: ValidationError) -> list[str]:
@@ -464,13 +450,20 @@ class ProfileStore:
         if os.name != "posix":
             return []
         try:
-            mode = path.stat().st_mode & 0o777
+            info = os.lstat(path)
         except OSError:
             return []
+        # Only a plain file: a link in its place was refused (and set aside)
+        # when read, and its target is none of our business to chmod.
+        if not stat.S_ISREG(info.st_mode):
+            return []
+        mode = info.st_mode & 0o777
         if not mode & 0o077:
             return []
         try:
-            path.chmod(SECRETS_MODE)
+            make_private(path, SECRETS_MODE)
+        except RefusedFile:  # swapped for something else since: it is read again next time
+            return []
         except OSError as exc:
             return [
                 f"{path} can be read by other users (mode {mode:04o}) and could not be "

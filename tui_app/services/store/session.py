@@ -33,6 +33,7 @@ from tui_app.services.store.files import (
     SetAside,
     atomic_write,
     merge_three_way,
+    parse_json,
     read_document,
 )
 from tui_app.services.store.paths import AppPaths
@@ -130,15 +131,8 @@ class _Disk:
         return self.fatal is None and not self.problems
 
 
-def _parse_json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-
-
 def _read(path: Path) -> _Disk:
-    read = read_document(path, _parse_json, FILE_VERSION)
+    read = read_document(path, parse_json, FILE_VERSION)
     disk = _Disk(raw=read.raw, fatal=read.fatal, newer=read.newer)
     if read.doc is None:
         return disk
