@@ -23,13 +23,13 @@ import gc
 import itertools
 import os
 import re
-import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import tomli
 from pydantic import (
     BaseModel,
     ValidationError,
@@ -265,7 +265,7 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
 
 
 def _parse(text: str, path: str) -> Scenario:
-    # tomllib takes time quadratic in the parts of a dotted key: refuse a key
+    # TOML parsers take time quadratic in the parts of a dotted key: refuse a key
     # that nests too deep before it can stall the parser.
     at = long_dotted_key(text, MAX_NESTING)
     if at is not None:
@@ -273,14 +273,14 @@ def _parse(text: str, path: str) -> Scenario:
                                      f"than {MAX_NESTING} parts: nested more than {MAX_NESTING} "
                                      "levels deep (the most a scenario may nest)")])
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = tomli.loads(text)
+    except tomli.TOMLDecodeError as exc:
         match = _TOML_POSITION.fullmatch(str(exc))
         line = int(match[2]) if match else 1
         reason = match[1] if match else str(exc)
         column = f" (column {match[3]})" if match else ""
         raise ScenarioError([Problem(path, line, f"not valid TOML: {reason}{column}")]) from None
-    except RecursionError:  # tomllib recurses once or twice per level
+    except RecursionError:  # raised by the parser past its own nesting limit
         raise ScenarioError([Problem(path, None, "values are nested too deeply to read: "
                                      f"a scenario may nest at most {MAX_NESTING} levels")]
                             ) from None
