@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILED = 1  # `run`: an expectation failed or a step could not run
 EXIT_USAGE = 2
+EXIT_CRASHED = 70  # the TUI ended on an unexpected error (EX_SOFTWARE in sysexits.h)
 TOKEN_ENV = "LIMIO_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 
 
@@ -120,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="lifetime of minted tokens (default: 3600)",
     )
     _add_run_command(commands)
+    from tui_app.serve import add_serve_command  # its web server loads only when it runs
+
+    add_serve_command(parser, commands, _port)
     return parser
 
 
@@ -373,6 +377,8 @@ def _start_embedded_sandbox(paths: AppPaths):
             client_id=child.client_id,
             client_secret=child.client_secret,
             stop=child.stop,
+            poll=child.process.poll,  # the app notices when the process has ended
+            pid=child.process.pid,
         )
 
     return start
@@ -409,7 +415,20 @@ def _run_tui(args: argparse.Namespace) -> int:
         start_sandbox=_start_embedded_sandbox(paths),
         profile_name=args.profile,
     )
+    if args.served:  # a browser visitor's app, started by `basket-builder serve`
+        from tui_app.serve.visitor import prepare_visitor_app
+
+        prepare_visitor_app(app, args.profile)
     app.run()
+    if app.return_code:
+        # Textual printed the report (without any values: see the app's
+        # crash_report); say plainly that this was a crash, not a quit.
+        print(
+            f"basket-builder: stopped by an unexpected error (exit status {EXIT_CRASHED}); "
+            "the report above shows where, without any values.",
+            file=sys.stderr,
+        )
+        return EXIT_CRASHED
     return EXIT_OK
 
 
@@ -421,6 +440,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_sandbox(args)
         if args.command == "run":
             return _run_scenarios(args)
+        if args.command == "serve":
+            from tui_app.serve import run_serve
+
+            return run_serve(args)
         return _run_tui(args)
     except KeyboardInterrupt:
         return 130
