@@ -9,15 +9,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import difflib
 import importlib
+import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
 
+from rich.segment import Segments
+from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.css.errors import StylesheetError
+from textual.css.tokenizer import TokenError
+from textual.markup import escape
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from tui_app.crash_report import crash_report
+from tui_app.formatting import shown
+from tui_app.keymap import check_keymap, keymap_clashes, known_binding_ids
 from tui_app.screens.base import AppScreen
 from tui_app.screens.modals import HelpScreen, ResumeScreen
 from tui_app.services.api.errors import ApiError
@@ -28,7 +40,7 @@ from tui_app.services.store.profiles import ProfileStore
 from tui_app.services.store.session import BasketRecord, SessionStore
 from tui_app.services.store.settings import DEFAULT_THEME, Settings, load_settings, save_theme
 from tui_app.services.workspace import Workspace
-from tui_app.themes import load_themes
+from tui_app.themes import load_themes, theme_problem
 
 SandboxStarter = Callable[[], EmbeddedSandbox]
 
@@ -50,6 +62,8 @@ def screen_class(mode: str) -> type[Screen]:
 def lazy_screen(mode: str) -> Callable[[], Screen]:
     return lambda: screen_class(mode)()
 
+
+READING_BACK = "Reading the basket back from the server"
 
 SCREEN_TITLES = {
     "profiles": "Profiles",
@@ -77,6 +91,8 @@ class BasketBuilderApp(App[None]):
         Binding("f7", "go('inspector')", "Inspector", id="app.inspector", show=False),
         Binding("f9", "go('scenarios')", "Scenarios", id="app.scenarios", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
+        Binding("ctrl+g", "restart_sandbox", "Start the embedded sandbox again",
+                id="app.restart_sandbox", show=False),
     ]
 
     busy: reactive[str] = reactive("")
@@ -105,6 +121,12 @@ class BasketBuilderApp(App[None]):
         self.first_screen = first_screen
         self.sandbox_pending = start_sandbox is not None
         self._theme_ready = False
+        self._theme_files: dict[str, Path] = {}  # user themes: name -> file
+        self._theme_checks: dict[str, tuple[object, str | None]] = {}
+        self._good_theme: str | None = None  # the last theme the stylesheet took
+        self._key_problems: list[str] = []
+        self._crash: BaseException | None = None
+        self._sandbox_down = False  # its stop was noticed and reported
 
     # ------------------------------------------------------------- start-up
 
@@ -114,23 +136,88 @@ class BasketBuilderApp(App[None]):
         self._event_loop = asyncio.get_running_loop()
         self.workspace.save_in_background(self._saved_with_notes)
         self._install_themes()
-        if self.settings.keys:
-            self.set_keymap(self.settings.keys)
+        self._install_keymap()
         self.switch_mode(self.first_screen)
         self.flush_warnings()
         self.start_up()
+        if self.start_sandbox is not None:
+            self.set_interval(1.0, self._watch_sandbox)
+
+    # ------------------------------------------------------------- themes
 
     def _install_themes(self) -> None:
         loaded = load_themes(self.paths.themes_dir)
         self.notices.extend(loaded.warnings)
+        self._theme_files = dict(loaded.user_files)
         for theme in loaded.themes.values():
             self.register_theme(theme)
         wanted = self.settings.theme
         if wanted not in self.available_themes:
             self.notices.append(f"theme {wanted!r} is not available; using {DEFAULT_THEME}")
             wanted = DEFAULT_THEME
+        elif (problem := self.theme_problem(wanted)) is not None:
+            # Chosen in an earlier session, broken since: start on the default
+            # instead of dying at every start.
+            self.unregister_theme(wanted)
+            self.notices.append(
+                f"theme {wanted!r} cannot be used ({self._theme_source(wanted)}: {problem}); "
+                f"using {DEFAULT_THEME}"
+            )
+            wanted = DEFAULT_THEME
         self.theme = wanted
         self._theme_ready = True
+
+    def theme_problem(self, name: str) -> str | None:
+        """Why the theme called ``name`` cannot be used, or None. Themes from the
+        user's folder are tried on a copy of the stylesheet (once each); those
+        shipped with the app or with Textual are checked by the test suite."""
+        theme = self.get_theme(name)
+        if theme is None or name not in getattr(self, "_theme_files", {}):
+            return None
+        checked = self._theme_checks.get(name)
+        if checked is None or checked[0] is not theme:
+            checked = (theme, theme_problem(self, theme))
+            self._theme_checks[name] = checked
+        return checked[1]
+
+    def _theme_source(self, name: str) -> str:
+        path = self._theme_files.get(name)
+        return f"themes/{path.name}" if path is not None else "theme"
+
+    def validate_theme(self, theme: str) -> str:
+        """Every change of theme (the palette, a script) is checked before it
+        is applied or saved; a broken one is reported, taken off the list, and
+        the theme in use stays."""
+        if not getattr(self, "_theme_ready", False):
+            return theme  # start-up: _install_themes has checked it
+        problem = self.theme_problem(theme)
+        if problem is None:
+            return theme
+        self.notify(
+            f"Theme {theme!r} cannot be used — {self._theme_source(theme)}: {problem}. "
+            f"Still using {self.theme!r}.",
+            title="Theme not applied", severity="error", timeout=15, markup=False,
+        )
+        self.unregister_theme(theme)
+        return self.theme
+
+    def refresh_css(self, animate: bool = True) -> None:
+        # The last line of defence: a theme that passed the check but still
+        # breaks the stylesheet is rolled back rather than ending the app.
+        try:
+            super().refresh_css(animate)
+        except (StylesheetError, TokenError) as exc:
+            broken, good = self.theme, self._good_theme
+            if good is None or broken == good:
+                raise
+            self.notify(
+                f"Theme {broken!r} broke the stylesheet ({exc}); back to {good!r}.",
+                title="Theme not applied", severity="error", timeout=15, markup=False,
+            )
+            self.unregister_theme(broken)
+            self.theme = good
+        else:
+            self._good_theme = self.theme
 
     def watch_theme(self, theme: str) -> None:
         if not self._theme_ready or theme == self.settings.theme:
@@ -140,6 +227,63 @@ class BasketBuilderApp(App[None]):
             save_theme(self.paths, theme)
         except StoreError as exc:
             self.notify(f"The theme could not be remembered: {exc}", severity="warning")
+
+    # ------------------------------------------------------------- keys
+
+    def _install_keymap(self) -> None:
+        """settings.toml's [keys], checked: keys that are no key are dropped
+        now; ids that name no binding are found once every screen is loaded
+        (that happens in the background), and both are reported then."""
+        if self.settings.keys:
+            keymap, self._key_problems = check_keymap(self.settings.keys)
+            if keymap:
+                self.set_keymap(keymap)
+                # Also on the app's own bindings, which the nav bar reads, so
+                # it shows the keys in use rather than the defaults.
+                self._bindings.apply_keymap(self._keymap)
+            self._check_binding_ids()
+        key = self._key_label("app.restart_sandbox")
+        self.workspace.sandbox_restart_hint = (
+            f"press {key} (or ctrl+p → Start the embedded sandbox again) to start it again; "
+            "the basket is kept in its database"
+        )
+
+    @work(group="keys", exit_on_error=False)
+    async def _check_binding_ids(self) -> None:
+        for mode in SCREEN_MODULES:
+            await asyncio.to_thread(screen_class, mode)
+        known = known_binding_ids()
+        problems = list(self._key_problems)
+        for binding_id in self.settings.keys:
+            if binding_id in known:
+                continue
+            self._keymap.pop(binding_id, None)
+            close = difflib.get_close_matches(binding_id, sorted(known), n=1)
+            problems.append(
+                f'"{binding_id}": no binding has this id — ignored'
+                + (f" (did you mean {close[0]}?)" if close else "")
+            )
+        problems.extend(keymap_clashes(self._keymap))
+        self._key_problems = []
+        if problems:
+            count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
+            self.notify(
+                "\n".join([
+                    f"{self.paths.settings_file.name} [keys]: {count}",
+                    *(f"• {problem}" for problem in problems),
+                    "F1 lists the keys and binding ids of each screen.",
+                ]),
+                title="Key bindings", severity="warning", timeout=20, markup=False,
+            )
+
+    def _key_label(self, binding_id: str) -> str:
+        """How the key of an app binding is shown (as rebound, if it was)."""
+        for bindings in self._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.id == binding_id:
+                    return self.get_key_display(binding)
+        keys = self._keymap.get(binding_id)
+        return keys.split(",")[0] if keys else "?"
 
     @work(group="startup", exit_on_error=False)
     async def start_up(self) -> None:
@@ -204,20 +348,150 @@ class BasketBuilderApp(App[None]):
         self.resume(record)
 
     def resume(self, record: BasketRecord) -> None:
+        """Reopen a basket: shown at once as cached, marked so, and read back
+        from the server before anything can be sent to it (the cache may be
+        behind: another window, or a reply this app was killed before saving)."""
+        if self.busy:
+            self.notify(f"Still {self.busy.lower()} — wait for the reply, then reopen the basket.",
+                        timeout=4)
+            return
         try:
-            basket = self.workspace.resume(record)
+            self.workspace.resume(record)
         except ApiError as exc:
             self.notify(exc.summary, severity="error")
             return
-        self.context_changed()
+        self.read_back()
         self.switch_mode("basket")
-        if basket.order_unknown:
-            self.call_after_refresh(self._reread_resumed)
 
-    def _reread_resumed(self) -> None:
+    def read_back(self) -> None:
+        """Read the current basket back from the server, in the background. The
+        app is busy from this moment, so nothing else is sent before it."""
+        self.busy = READING_BACK
+        self.context_changed()
+        self.run_worker(self._read_back(), group="api", exit_on_error=False)
+
+    async def _read_back(self) -> None:
+        self.busy = READING_BACK
+        basket = self.workspace.basket
+        before = None
+        if basket is not None and not basket.order_unknown:
+            before = ([(i.id, i.quantity) for i in basket.items], basket.order.total_amount)
+        try:
+            if basket is not None:
+                await self.workspace.reread()
+        except ApiError as exc:
+            self._show_error(exc)
+            key = self._screen_key_label("basket.validate", "v")
+            self.notify(
+                f"The basket could not be read back from the server ({exc.summary}). "
+                f"It is shown as cached by the last session; validate it ({key}) to try again.",
+                title="Cached copy", severity="warning", timeout=12, markup=False,
+            )
+        else:
+            self._show_error(None)
+            after = self.workspace.basket
+            if before is not None and after is basket and before != (
+                [(i.id, i.quantity) for i in basket.items], basket.order.total_amount
+            ):
+                self.notify(
+                    "The basket had changed on the server since it was cached: "
+                    "showing the server's copy.",
+                    title="Basket read back", severity="warning", timeout=10,
+                )
+        finally:
+            self.busy = ""
+            self.context_changed()
+            self.flush_warnings()
+
+    def _show_error(self, error: Exception | None) -> None:
+        """On the error panel of the screen in view, if it has one (None clears it)."""
         screen = self.screen
-        if isinstance(screen, AppScreen):
-            screen.call_api("Re-reading the basket", self.workspace.reread)
+        if not isinstance(screen, AppScreen) or not screen.is_mounted:
+            return
+        with contextlib.suppress(Exception):  # a screen still composing has no panel yet
+            if error is None:
+                screen.error_panel.clear()
+            else:
+                screen.error_panel.show_error(error)
+
+    def _screen_key_label(self, binding_id: str, default: str) -> str:
+        keys = self._keymap.get(binding_id)
+        key = keys.split(",")[0] if keys else default
+        return self.get_key_display(Binding(key, ""))
+
+    # ------------------------------------------------------------- the sandbox
+
+    def _watch_sandbox(self) -> None:
+        """Every second: has the embedded sandbox's process ended? (Cheap: a
+        non-blocking wait on the child.) Reported once, until it is restarted."""
+        if self._sandbox_down or self.sandbox_pending or not self.workspace.sandbox_stopped:
+            return
+        self._sandbox_down = True
+        error = self.workspace.sandbox_stopped_error()
+        self.notify(f"{error.message} — {error.hint}", title="Sandbox stopped",
+                    severity="error" if self.workspace.is_sandbox else "warning", timeout=30,
+                    markup=False)
+        if self.workspace.is_sandbox:
+            self._show_error(error)
+        self.context_changed()
+
+    def action_restart_sandbox(self) -> None:
+        if self.start_sandbox is None:
+            self.notify("This run has no embedded sandbox.", timeout=4)
+        elif self.sandbox_pending:
+            self.notify("The embedded sandbox is starting — a moment.", timeout=4)
+        elif self.workspace.sandbox is not None and not self.workspace.sandbox_stopped:
+            self.notify("The embedded sandbox is running.", timeout=4)
+        elif self.busy:
+            self.notify(f"Still {self.busy.lower()} — wait for the reply.", timeout=3)
+        else:
+            self.sandbox_pending = True
+            self.busy = "Starting the embedded sandbox"
+            self.context_changed()
+            self._restart_sandbox()
+
+    @work(group="sandbox", exit_on_error=False)
+    async def _restart_sandbox(self) -> None:
+        assert self.start_sandbox is not None
+        old = self.workspace.sandbox
+        try:
+            if old is not None:
+                await asyncio.to_thread(old.stop)  # what is left of it: its pipes
+            try:
+                sandbox = await asyncio.to_thread(self.start_sandbox)
+            except Exception as exc:  # reported, never fatal (as at start)
+                self.notify(f"The embedded sandbox could not start: {exc}",
+                            severity="error", timeout=15, markup=False)
+                return
+            await self.workspace.replace_sandbox(sandbox)
+            self._sandbox_down = False
+        finally:
+            self.sandbox_pending = False
+            self.busy = ""
+            self.context_changed()
+        self._show_error(None)
+        if self.workspace.profile is None:
+            await self.connect(SANDBOX_PROFILE_NAME)  # it had never started
+            return
+        if not self.workspace.is_sandbox:
+            self.notify("The embedded sandbox is running again.", timeout=5)
+            return
+        if not self.workspace.offers:
+            self.busy = "Loading the catalogue"
+            try:
+                await self.workspace.load_catalogue()
+            except ApiError as exc:
+                self._show_error(exc)
+            finally:
+                self.busy = ""
+                self.context_changed()
+        if self.workspace.basket is not None:
+            await self._read_back()
+        self.notify(
+            "The embedded sandbox is running again"
+            + ("; the basket is still there." if self.workspace.basket is not None else "."),
+            timeout=6,
+        )
 
     # ------------------------------------------------------------- shared state
 
@@ -260,9 +534,18 @@ class BasketBuilderApp(App[None]):
         self.push_screen(HelpScreen(title, text, rows))
 
     def action_copy(self, text: str, what: str) -> None:
+        """Put ``text`` on the clipboard as it is, and say so with it shown as
+        text (an id or a link from the tenant is data, never markup)."""
         self.copy_to_clipboard(text)
-        # markup=False: copied text is data (ids, links), never styling.
-        self.notify(f"Copied {what}: {text}", timeout=4, markup=False)
+        self.notify(f"Copied {what}: {shown(text)}", timeout=4)
+
+    def notify(self, message: str, *, title: str = "", markup: bool = False,
+               **options: Any) -> None:
+        """Every toast is plain text: messages carry ids, names, file paths and
+        a server's own words, which are data and never markup. Line breaks are
+        kept; any other control character is shown as a visible symbol."""
+        plain = "\n".join(shown(line) for line in str(message).split("\n"))
+        super().notify(plain, title=shown(title), markup=markup, **options)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -273,7 +556,7 @@ class BasketBuilderApp(App[None]):
         if basket is not None:
             yield SystemCommand(
                 "Copy basket id",
-                basket.basket_id,
+                escape(shown(basket.basket_id, 60)),  # the palette reads help as markup
                 lambda: self.action_copy(basket.basket_id, "the basket id"),
             )
             yield SystemCommand(
@@ -283,6 +566,14 @@ class BasketBuilderApp(App[None]):
         if self.workspace.recent():
             yield SystemCommand(
                 "Recent baskets…", "Reopen a basket from an earlier session", self._show_recent
+            )
+        if self.start_sandbox is not None and (
+            self.workspace.sandbox is None or self.workspace.sandbox_stopped
+        ) and not self.sandbox_pending:
+            yield SystemCommand(
+                "Start the embedded sandbox again",
+                "It stopped (or never started); the basket is kept in its database",
+                self.action_restart_sandbox,
             )
         extra = getattr(screen, "palette_commands", None)
         if callable(extra):
@@ -299,6 +590,24 @@ class BasketBuilderApp(App[None]):
     def _recent_chosen(self, record: BasketRecord | None) -> None:
         if record is not None:
             self.resume(record)
+
+    # ------------------------------------------------------------- crashes
+
+    def _handle_exception(self, error: Exception) -> None:
+        self._crash = error
+        super()._handle_exception(error)  # sets return_code 1 and calls _fatal_error
+
+    def _fatal_error(self) -> None:
+        """Replaces Textual's report, which lists every frame's local variables."""
+        error = self._crash or sys.exc_info()[1]
+        try:
+            secrets: set[str] | None = self.workspace.secret_values()
+        except Exception:  # then messages are left out, never shown unmasked
+            secrets = None
+        self.bell()
+        report = crash_report(error, secrets) if error is not None else Text("unknown error")
+        self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))
+        self._close_messages_no_wait()
 
     async def on_unmount(self) -> None:
         await self.workspace.aclose()

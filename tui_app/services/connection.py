@@ -102,6 +102,13 @@ class EmbeddedSandbox:
     client_id: str
     client_secret: str = field(repr=False)
     stop: Callable[[], None] = field(repr=False)
+    # The process's exit status once it has ended, None while it runs (a
+    # sandbox without a process of its own never ends on its own).
+    poll: Callable[[], int | None] = field(default=lambda: None, repr=False)
+    pid: int | None = None
+
+    def exit_status(self) -> int | None:
+        return self.poll()
 
     def profile(self) -> tuple[Profile, Secrets]:
         profile = Profile(

@@ -12,9 +12,10 @@ The TUI drives a workspace; a script (or a scenario replay) can too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -73,6 +74,11 @@ class Basket:
     # Resumed without a cached order (a cleared cache, an older session file):
     # what the basket holds must be read back from the server.
     order_unknown: bool = False
+    # Shown from the local cache of an earlier session, not yet confirmed by
+    # the server: another window, a script or a reply the last session never
+    # saw (it was killed) may have changed the basket since. Cleared by every
+    # reply that carries the basket (update, validate, initiate).
+    cached: bool = False
 
     @property
     def items(self) -> list[BasketItem]:
@@ -111,6 +117,22 @@ class NotConnected(errors.ApiError):
     hint = "choose a profile that can connect"
 
 
+class SandboxStopped(errors.TransportError):
+    """The embedded sandbox's process ended, so nothing answers at its address."""
+
+    title = "Sandbox stopped"
+    hint = "start it again; the basket is kept in its database"
+
+
+def describe_exit(code: int | None) -> str:
+    """A process's exit status in words: ``killed by signal 9``, ``exit status 1``."""
+    if code is None:
+        return "still running"
+    if code < 0:
+        return f"killed by signal {-code}"
+    return f"exit status {code}"
+
+
 class Workspace:
     def __init__(
         self,
@@ -140,11 +162,53 @@ class Workspace:
         self._unsaved_orders: dict[tuple[str, str], Order] = {}
         self._orders_lock = threading.Lock()
         self._saver: BackgroundSaver | None = None
+        # What a SandboxStopped error tells the user to do; the app names its key.
+        self.sandbox_restart_hint = SandboxStopped.hint
 
     # ------------------------------------------------------------- profiles
 
     def attach_sandbox(self, sandbox: EmbeddedSandbox) -> None:
         self.sandbox = sandbox
+
+    def sandbox_exit(self) -> int | None:
+        """The exit status of the embedded sandbox's process once it has ended;
+        None while it runs (or when there is none)."""
+        return self.sandbox.exit_status() if self.sandbox is not None else None
+
+    @property
+    def sandbox_stopped(self) -> bool:
+        return self.sandbox_exit() is not None
+
+    def sandbox_stopped_error(self, cause: errors.ApiError | None = None) -> SandboxStopped:
+        message = f"The embedded sandbox stopped ({describe_exit(self.sandbox_exit())})"
+        if isinstance(cause, errors.OutcomeUnknown):
+            message += "; whether the last change was applied is unknown until it runs again"
+        return SandboxStopped(message, exchange=cause.exchange if cause else None,
+                              hint=self.sandbox_restart_hint)
+
+    async def replace_sandbox(self, sandbox: EmbeddedSandbox) -> None:
+        """Use a newly started embedded sandbox. On the sandbox profile the
+        client moves to its address and everything else stays: the catalogue,
+        the basket (it lives in the sandbox's database) and the staged actions."""
+        self.sandbox = sandbox
+        if not self.is_sandbox:
+            return
+        profile, secrets = self.resolve(SANDBOX_PROFILE_NAME)
+        client = self.client_factory(profile, secrets, log=self.log, cookies=self.cookies)
+        if self.client is not None:
+            await self.client.aclose()
+        self.profile, self.client = profile, client
+
+    @contextlib.asynccontextmanager
+    async def _server_call(self) -> AsyncIterator[None]:
+        """A call to the server; when nothing answers because the embedded
+        sandbox's process has ended, say that rather than "connection refused"."""
+        try:
+            yield
+        except errors.TransportError as exc:
+            if self.is_sandbox and not isinstance(exc, SandboxStopped) and self.sandbox_stopped:
+                raise self.sandbox_stopped_error(exc) from exc
+            raise
 
     def profile_names(self) -> list[str]:
         return [SANDBOX_PROFILE_NAME] + [p.name for p in self.profiles.profiles()]
@@ -211,7 +275,8 @@ class Workspace:
         return self.client
 
     async def load_catalogue(self) -> list[CatalogueOffer]:
-        self.offers = await self._client().all_offers()
+        async with self._server_call():
+            self.offers = await self._client().all_offers()
         return self.offers
 
     def offer(self, offer_id: str | None) -> CatalogueOffer | None:
@@ -229,7 +294,7 @@ class Workspace:
         return self.basket
 
     async def initiate(self, body: InitiateCheckout) -> Result[InitiateResponse]:
-        async with self._busy:
+        async with self._busy, self._server_call():
             result = await self._client().initiate(body)
         data = result.data
         self.basket = Basket(
@@ -246,7 +311,7 @@ class Workspace:
 
     async def update(self, actions: list[OrderAction]) -> Result[UpdateResponse]:
         basket = self._need_basket()
-        async with self._busy:
+        async with self._busy, self._server_call():
             try:
                 result = await self._client().update(basket.basket_id, actions)
             except errors.OutcomeUnknown:
@@ -256,7 +321,7 @@ class Workspace:
                 raise
         basket.order = result.data.order
         basket.validation = None  # the basket changed: the old verdict no longer holds
-        basket.order_unknown = False
+        basket.order_unknown = basket.cached = False
         self.remember()
         return result
 
@@ -310,7 +375,7 @@ class Workspace:
             return
         basket.order = verdict.checkout
         basket.validation = verdict
-        basket.order_unknown = False
+        basket.order_unknown = basket.cached = False
         self.remember()
 
     def stage(self, action: OrderAction) -> None:
@@ -328,11 +393,11 @@ class Workspace:
 
     async def validate(self) -> Result[ValidateResponse]:
         basket = self._need_basket()
-        async with self._busy:
+        async with self._busy, self._server_call():
             result = await self._client().validate(basket.basket_id)
         basket.validation = result.data
         basket.order = result.data.checkout  # validate also reports the current state
-        basket.order_unknown = False
+        basket.order_unknown = basket.cached = False
         self.remember()
         return result
 
@@ -397,6 +462,9 @@ class Workspace:
         return self.session.recent_for(self.endpoint_id) if self.profile else []
 
     def resume(self, record: BasketRecord) -> Basket:
+        """Make ``record`` the current basket, at once, as the last session
+        cached it: marked ``cached`` (with ``order_unknown`` when nothing was
+        cached). Call ``reread`` next: the server's copy may have moved on."""
         if record.endpoint != self.endpoint_id:
             raise NotConnected(
                 f"{record.basket_id} lives on {record.endpoint}, not on this profile's server"
@@ -409,6 +477,7 @@ class Workspace:
             external_id=record.external_id,
             country=record.country,
             order_unknown=order is None,
+            cached=True,
         )
         self.staged = []
         self.session.remember(record)
@@ -430,7 +499,7 @@ class Workspace:
 
     async def reread(self) -> Basket:
         """Read the current basket back from the server (validate reports its
-        state), e.g. after resuming one whose order was not cached."""
+        state): after resuming one, before anything is done to it."""
         basket = self._need_basket()
         await self.validate()
         return basket
@@ -477,6 +546,37 @@ class Workspace:
         notes = self.session.save()
         self.orders.keep_only(r.key for r in self.session.state.recent)
         return notes
+
+    def secret_values(self) -> set[str]:
+        """Every secret this session knows (tokens, client secrets, landing-state
+        cookies), to keep out of whatever is shown or written in an emergency."""
+        values: list[str] = list(self.cookies.values())
+        state = self.session.state
+        for record in [*([state.current] if state.current else []), *state.recent]:
+            values.extend(record.cookies.values())
+        if self.client is not None:
+            values.extend(self.client.auth.secrets)
+        if self.sandbox is not None:
+            values.append(self.sandbox.client_secret)
+        for profile in self.profiles.profiles():
+            values.extend(self.profiles.secrets_for(profile.name).reveal().values())
+        # Very short values would mask ordinary words; no real secret is that short.
+        return {value for value in values if len(value) >= 6}
+
+    def credential_values(self) -> dict[str, str]:
+        """The active profile's credentials by the shell variables a copied
+        curl command reads (see exports.curl), for the clipboard only."""
+        from tui_app.services.exports.curl import SECRET_VARIABLE, TOKEN_VARIABLE
+
+        values: dict[str, str] = {}
+        if self.client is not None:
+            token = self.client.auth.current
+            if token is not None:
+                values[TOKEN_VARIABLE] = token.value
+            secret = getattr(self.client.auth, "client_secret", None)
+            if secret:
+                values[SECRET_VARIABLE] = secret
+        return values
 
     def take_warnings(self) -> list[str]:
         taken, self.warnings = self.warnings, []
