@@ -17,11 +17,29 @@ def offers(server, client):
                       headers={"Authorization": f"Bearer {token}"})
 
 
-def test_fail_rate_answers_502_with_a_message():
+def test_fail_rate_answers_502_as_a_gateway_would():
     with SandboxServer(faults=FaultPlan(fail_rate=1.0)) as server, httpx.Client() as client:
         reply = offers(server, client)
     assert reply.status_code == 502
-    assert "simulated upstream failure" in reply.json()["message"]
+    assert reply.headers["content-type"].startswith("text/html")
+    assert "Simulated upstream failure" in reply.text
+
+
+async def test_the_client_retries_a_simulated_upstream_failure():
+    from tui_app.services.api import errors
+    from tui_app.services.api.auth import BearerAuth
+    from tui_app.services.api.client import CheckoutClient
+    from tui_app.services.api.endpoints import Endpoint
+
+    with SandboxServer(faults=FaultPlan(fail_rate=1.0)) as server:
+        token = server.orgs[0].demo_token
+        async with CheckoutClient(Endpoint.from_base_url(server.base_url), BearerAuth(token),
+                                  backoff=0) as client:
+            with pytest.raises(errors.UpstreamError) as caught:
+                await client.list_offers()
+            assert not caught.value.refused
+            assert "HTML page" in caught.value.message
+            assert len(client.log) == 3  # the first try and two retries
 
 
 def test_garbage_rate_answers_html_instead_of_json():

@@ -309,3 +309,30 @@ async def test_every_action_is_in_the_palette_and_the_log_can_be_cleared(tmp_pat
         assert "No exchange yet" in str(screen.query_one("#exchange-summary").render())
         titles = {command.title for command in app.get_system_commands(screen)}
         assert not any(title.startswith("Inspector:") for title in titles)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
+async def test_export_lines_reach_the_clipboard_only_and_make_the_command_run(
+    tmp_path, sandbox
+):
+    app = build_app(tmp_path / "config", sandbox)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_inspector(pilot)
+        await select(pilot, screen, "/initiate")
+        token = app.workspace.client.auth.current.value
+        await pilot.press("c")
+        await pilot.pause()
+        modal = app.screen
+        await pilot.press("e")
+        await pilot.pause()
+        exports = app.clipboard
+        assert exports.startswith("export LIMIO_TOKEN=") and token in exports
+        assert token not in app.export_screenshot()  # on the clipboard, never on screen
+        assert any("values not shown" in str(n.message) for n in app._notifications)
+        # Pasted before the copied command, it runs as it is: the sandbox's own token.
+        result = await asyncio.to_thread(
+            subprocess.run, ["sh", "-c", exports + modal.command],
+            capture_output=True, text=True, timeout=30, check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["id"].startswith("basket-")

@@ -5,7 +5,7 @@ short ``--token-ttl`` to exercise expiry). Each request draws from one seeded
 generator, so the same seed and the same requests give the same faults:
 
 - latency: every request waits a random time in [min, max] milliseconds;
-- fail: reply 502 ``{"message": ...}`` without touching the basket;
+- fail: reply 502 with a gateway's HTML page, without touching the basket;
 - drop: the request IS processed, then the connection is cut before the
   reply is complete — the client cannot know whether an update was applied;
 - garbage: reply 200 with an HTML page instead of JSON, nothing processed.
@@ -14,7 +14,6 @@ generator, so the same seed and the same requests give the same faults:
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import threading
 from dataclasses import dataclass
@@ -79,6 +78,13 @@ GARBAGE = (
 )
 
 
+UPSTREAM_FAILURE = (
+    b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
+    b"<body><h1>Bad Gateway</h1><p>Simulated upstream failure "
+    b"(sandbox fault injection).</p></body></html>"
+)
+
+
 class FaultInjector:
     """ASGI middleware carrying out a FaultPlan."""
 
@@ -102,9 +108,9 @@ class FaultInjector:
             await asyncio.sleep(delay)
         plan = self.plan
         if roll < plan.fail_rate:
-            await _reply(send, 502, "application/json", json.dumps(
-                {"message": "Bad Gateway: simulated upstream failure (sandbox fault injection)"}
-            ).encode())
+            # What a gateway sends when the service behind it fails: a page,
+            # not the API's JSON (which would be the API refusing the body).
+            await _reply(send, 502, "text/html; charset=utf-8", UPSTREAM_FAILURE)
             return
         roll -= plan.fail_rate
         if roll < plan.garbage_rate:

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 
+from tui_app.formatting import NAME_MAX, shown
 from tui_app.services.api.errors import ApiError
 from tui_app.services.connection import ProfileNotUsable
 from tui_app.widgets.context_bar import ContextBar
@@ -29,6 +30,8 @@ class AppScreen(Screen[None]):
 
     HELP: ClassVar[str] = ""
     MODE: ClassVar[str] = ""  # which tab of the nav bar this screen is
+    # Actions the key bar keeps when not every key fits, most important first.
+    KEY_PRIORITY: ClassVar[tuple[str, ...]] = ()
 
     @property
     def bb(self) -> ScreenHost:
@@ -86,6 +89,19 @@ class AppScreen(Screen[None]):
     def error_panel(self) -> ErrorPanel:
         return self.query_one(ErrorPanel)
 
+    def show_warnings(self) -> None:
+        """The workspace's warnings after a call. They quote the server (a
+        basket id it made up, why a re-read failed), so they are shown as
+        text here, never as markup."""
+        for message in self.workspace.take_warnings():
+            self.notify(shown(message), title="Heads up", severity="warning", timeout=12,
+                        markup=False)
+
+    def copy(self, text: str, what: str) -> None:
+        """Put ``text`` on the clipboard as it is, and say so with it shown as
+        text (an id or a link from the tenant is data, never markup)."""
+        self.bb.action_copy(text, what)
+
     def call_api(
         self,
         label: str,
@@ -96,7 +112,8 @@ class AppScreen(Screen[None]):
         """Run ``call`` in a worker with a visible busy state. One call at a
         time: a second press while one is under way sends nothing."""
         if self.bb.busy:
-            self.notify(f"Still {self.bb.busy.lower()} — wait for the reply.", timeout=3)
+            self.notify(f"Still {shown(self.bb.busy.lower(), NAME_MAX)} — wait for the reply.",
+                        timeout=3, markup=False)
             return False
         self.bb.busy = label
 
@@ -114,6 +131,7 @@ class AppScreen(Screen[None]):
             finally:
                 self.bb.busy = ""
                 self.bb.context_changed()
+                self.show_warnings()
                 self.bb.flush_warnings()
 
         self.run_worker(run(), group="api", exit_on_error=False)

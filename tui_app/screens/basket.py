@@ -14,10 +14,20 @@ from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.markup import escape
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
-from tui_app.formatting import item_line_total, item_unit_price, money, plural, short
+from tui_app.formatting import (
+    CURRENCY_MAX,
+    NAME_MAX,
+    item_line_total,
+    item_unit_price,
+    money,
+    plural,
+    short,
+    shown,
+)
 from tui_app.screens.base import AppScreen
 from tui_app.screens.country import CountryScreen
 from tui_app.screens.modals import ConfirmScreen
@@ -28,6 +38,13 @@ from tui_app.services.workspace import Basket
 from tui_app.widgets.basket_table import BasketTable, Row
 
 EMPTY_TEXT = "No basket yet — press F3 to pick offers and initiate one"
+# A resumed basket, until the server has confirmed it (see Workspace.resume).
+CACHED_READING = "Cached copy from the last session — reading the basket back from the server…"
+CACHED_UNCONFIRMED = (
+    "Cached copy from the last session, not confirmed by the server — press v to read it back"
+)
+# What cannot be done to a cached copy: it may be behind the server's basket.
+CHANGES = {"remove_item", "change_quantity", "toggle_stage", "send_staged", "change_country"}
 
 
 def quantity_text(quantity: float | None) -> str:
@@ -37,19 +54,22 @@ def quantity_text(quantity: float | None) -> str:
 
 
 def code_words(code: str | None) -> str:
-    """``quantity_out_of_range`` -> ``quantity out of range``."""
-    return (code or "problem").replace("_", " ")
+    """``quantity_out_of_range`` -> ``quantity out of range`` (as shown: the
+    code is the tenant's)."""
+    return shown((code or "problem").replace("_", " "), NAME_MAX)
 
 
 def describe_action(action: OrderAction, names: dict[str, str]) -> str:
-    """One staged or sent action in words: ``remove 1a2b3c4d… (Digital Monthly)``."""
+    """One staged or sent action in words: ``remove 1a2b3c4d… (Digital Monthly)``.
+    ``names`` are the tenant's text: they are shown, cut to a sentence's length."""
     kind = str(action.orderItemActionType)
     if kind == "add":
-        return f"add {names.get(action.offerId or '', short(action.offerId))}" + (
+        name = names.get(action.offerId or "")
+        return f"add {shown(name, NAME_MAX) if name else short(action.offerId)}" + (
             f" × {action.quantity}" if action.quantity else ""
         )
     target = short(action.orderItemId)
-    name = names.get(action.orderItemId or "")
+    name = shown(names.get(action.orderItemId or ""), NAME_MAX)
     text = f"{kind} {target}"
     if kind == "change_quantity":
         text += f" → {action.quantity}"
@@ -69,6 +89,11 @@ def staged_status(actions: list[OrderAction]) -> str:
 class BasketScreen(AppScreen):
 
     MODE = "basket"
+    # What stays on a narrow key bar, most important first.
+    KEY_PRIORITY = (
+        "add_item", "validate", "remove_item", "change_quantity", "toggle_stage",
+        "send_staged", "change_country", "copy_id",
+    )
     HELP = """
 The current basket, as the server last confirmed it: each item with its
 offer, quantity, prices and status, and the basket's total.
@@ -162,18 +187,21 @@ Press v to validate, a to add offers, k to move the basket to another country
         order = basket.order
         profile = self.workspace.profile.name if self.workspace.profile else "—"
         currency = order.total_currency
+        # The id, country and currency are the tenant's: shown as text, one line.
         text.append("Basket ", style="dim")
-        text.append(basket.basket_id, style="bold")
-        text.append(f"  ·  {basket.country or order.country or '?'}")
-        text.append(f"  ·  profile {profile}")
+        text.append(shown(basket.basket_id, NAME_MAX), style="bold")
+        text.append(f"  ·  {shown(basket.country or order.country or '?', NAME_MAX)}")
+        text.append(f"  ·  profile {shown(profile, NAME_MAX)}")
         text.append(f"  ·  {plural(len(order.orderItems), 'item')}")
         text.append("  ·  Total ")
         text.append(money(order.total_amount, currency), style="bold")
         if currency:
-            text.append(f" {currency}")
+            text.append(f" {shown(currency, CURRENCY_MAX)}")
         text.append("\n")
         verdict = basket.validation
-        if verdict is None:
+        if basket.cached:
+            text.append(CACHED_READING if self.bb.busy else CACHED_UNCONFIRMED, style="bold")
+        elif verdict is None:
             text.append("Not validated since the last change — press v to validate", style="dim")
         elif verdict.is_valid:
             text.append("✓ valid at the last validation", style="bold green")
@@ -305,7 +333,7 @@ Press v to validate, a to add offers, k to move the basket to another country
             sent = actions[index] if index < len(actions) else None
             kind = outcome.actionType or (str(sent.orderItemActionType) if sent else "action")
             item_id = outcome.id or (sent.orderItemId if sent else None)
-            line = f"✓ {kind} {short(item_id)}"
+            line = f"✓ {shown(kind, NAME_MAX)} {short(item_id)}"
             if kind == "change_quantity":
                 quantity = sent.quantity if sent is not None else None
                 if quantity is None and result.data.order and item_id:
@@ -318,10 +346,10 @@ Press v to validate, a to add offers, k to move the basket to another country
             if kind == "add" and name is None:
                 added = next((i for i in result.data.order.orderItems if i.id == item_id), None)
                 name = added and added.offer and added.offer.name
-            lines.append(f"{line} ({name})" if name else line)
+            lines.append(f"{line} ({shown(name, NAME_MAX)})" if name else line)
         if not lines:
             lines.append("The server reported no action results.")
-        self.results = (result.data.id, lines)
+        self.results = (result.data.id, lines)  # every line already shown as text
 
     def clear_results(self) -> None:
         self.results = None
@@ -330,6 +358,8 @@ Press v to validate, a to add offers, k to move the basket to another country
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         basket = self.workspace.basket
+        if basket is not None and basket.cached and action in CHANGES:
+            return None  # not until the server has confirmed what the basket holds
         if action in {
             "remove_item", "change_quantity", "toggle_stage", "validate", "copy_id",
             "change_country",
@@ -364,8 +394,8 @@ Press v to validate, a to add offers, k to move the basket to another country
         self.app.push_screen(
             ConfirmScreen(
                 "Remove this item?",
-                f"{name} × {quantity_text(item.quantity)} (item {short(item_id)}) will be "
-                "removed from the basket on the server.",
+                f"{shown(name, NAME_MAX)} × {quantity_text(item.quantity)} "
+                f"(item {short(item_id)}) will be removed from the basket on the server.",
                 "Remove",
             ),
             chosen,
@@ -391,7 +421,9 @@ Press v to validate, a to add offers, k to move the basket to another country
                 self.send("Changing the quantity", [action])
 
         current = int(before) if before is not None else None
-        self.app.push_screen(QuantityScreen(self.item_name(item), current, offer), chosen)
+        self.app.push_screen(
+            QuantityScreen(shown(self.item_name(item), NAME_MAX), current, offer), chosen
+        )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         # Enter on a row edits its quantity, the most common change.
@@ -461,7 +493,7 @@ Press v to validate, a to add offers, k to move the basket to another country
     def action_copy_id(self) -> None:
         basket = self.workspace.basket
         if basket is not None:
-            self.bb.action_copy(basket.basket_id, "the basket id")
+            self.copy(basket.basket_id, "the basket id")
 
     # ------------------------------------------------------------- palette
 
@@ -498,4 +530,6 @@ Press v to validate, a to add offers, k to move the basket to another country
             yield SystemCommand("Basket: clear staged actions", count, self.action_clear_staged)
         yield SystemCommand("Basket: validate", "Check the basket on the server",
                             self.action_validate)
-        yield SystemCommand("Basket: copy basket id", basket.basket_id, self.action_copy_id)
+        # The palette reads help as markup: the tenant's id is escaped for it.
+        yield SystemCommand("Basket: copy basket id", escape(shown(basket.basket_id)),
+                            self.action_copy_id)

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Static
 
+from tui_app.formatting import shown
 from tui_app.screens.modals import MODAL_CSS
 from tui_app.services.api.countries import CountryError, country_name, parse_country, suggestions
 from tui_app.widgets.plain_input import PlainInput
@@ -49,7 +50,7 @@ class CountryScreen(ModalScreen[str | None]):
             code = parse_country(self.query_one("#country", Input).value)
         except CountryError as exc:
             # Text, not markup: the reason quotes what was typed ("[/]" included).
-            reason.update(Text(f"✗ {exc}"))
+            reason.update(Text(f"✗ {shown(exc)}"))
             return None
         if code == self.current:
             reason.update(Text(f"✗ the basket is already in {code}"))

@@ -16,17 +16,20 @@ from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container
+from textual.markup import escape
 from textual.message import Message
 from textual.widgets import DataTable, Input
 
-from tui_app.formatting import plural
+from tui_app.formatting import plural, shown
 from tui_app.screens.base import AppScreen
 from tui_app.screens.curl_modal import CurlScreen
 from tui_app.screens.modals import ConfirmScreen
 from tui_app.screens.save_path import SavePathScreen
 from tui_app.services.api.exchange import Exchange
 from tui_app.services.exports.har import write_har
+from tui_app.widgets.delivery import export_file
 from tui_app.widgets.exchange_detail import ExchangeDetail
+from tui_app.widgets.exchange_format import PATH_MAX
 from tui_app.widgets.exchange_list import ExchangeList
 
 
@@ -36,6 +39,8 @@ def har_name(now: datetime) -> str:
 
 class InspectorScreen(AppScreen):
     MODE = "inspector"
+    # What stays on a narrow key bar, most important first.
+    KEY_PRIORITY = ("curl", "export_har", "find", "reveal")
     HELP = """
 Every request the app made this session, newest first, with its status in
 words, duration and size. The highlighted one is shown in full below:
@@ -177,7 +182,10 @@ e exports the whole log as a HAR file, secrets masked.
         if exchange is None:
             return
         raw = self.workspace.log.raw(exchange.id)
-        self.app.push_screen(CurlScreen(raw or exchange, raw=raw is not None))
+        self.app.push_screen(
+            CurlScreen(raw or exchange, raw=raw is not None,
+                       credentials=self.workspace.credential_values)
+        )
 
     def action_export_har(self) -> None:
         exchanges = list(self.workspace.log)  # redacted: that is all a HAR ever holds
@@ -187,7 +195,8 @@ e exports the whole log as a HAR file, secrets masked.
         def write(path: Path) -> None:
             write_har(path, exchanges)
 
-        self.app.push_screen(
+        export_file(  # a browser download when served
+            self.app,
             SavePathScreen(
                 "Export the exchange log as HAR",
                 f"{plural(len(exchanges), 'exchange')}, secrets masked (token, cookies, "
@@ -196,11 +205,13 @@ e exports the whole log as a HAR file, secrets masked.
                 write,
             ),
             lambda path: self._exported(path, len(exchanges)),
+            mime_type="application/json",
         )
 
     def _exported(self, path: Path | None, count: int) -> None:
         if path is not None:
-            self.notify(f"Exported {plural(count, 'exchange')} to {path}", timeout=8)
+            self.notify(f"Exported {plural(count, 'exchange')} to {shown(path)}", timeout=8,
+                        markup=False)
 
     def action_clear_log(self) -> None:
         if not len(self.workspace.log):
@@ -224,11 +235,13 @@ e exports the whole log as a HAR file, secrets masked.
     def palette_commands(self) -> Iterable[SystemCommand]:
         exchange = self.current
         if exchange is not None:
-            yield SystemCommand("Inspector: copy as curl", f"#{exchange.id} {exchange.method} "
-                                f"{exchange.path}", self.action_curl)
-            shown = self.revealed_id == exchange.id
+            # The palette reads help as markup: the path (the tenant's) is escaped.
+            where = f"#{exchange.id} {exchange.method} {shown(exchange.path, PATH_MAX)}"
+            yield SystemCommand("Inspector: copy as curl", escape(shown(where)),
+                                self.action_curl)
+            revealed = self.revealed_id == exchange.id
             yield SystemCommand(
-                "Inspector: hide secrets" if shown else "Inspector: reveal secrets",
+                "Inspector: hide secrets" if revealed else "Inspector: reveal secrets",
                 "Show the unmasked token and cookies of this exchange only",
                 self.action_reveal,
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui_app.formatting import plural
+from tui_app.formatting import CELL_MAX, plural, shown
 from tui_app.services.store.session import BasketRecord
 
 MODAL_CSS = """
@@ -24,6 +25,8 @@ MODAL_CSS = """
 {name} Horizontal {{ height: auto; margin-top: 1; align-horizontal: right; }}
 {name} Button {{ margin-left: 1; }}
 """
+BODY_MAX = 600  # a dialog's text, so its buttons stay in view
+ID_MAX = 45  # a basket id on one line of a list (a valid one has at most 43 characters)
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -39,9 +42,10 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            # Text, not markup: titles and bodies carry user data such as profile names.
-            yield Label(Text(self.title_text), classes="title")
-            yield Static(Text(self.body))
+            # Text, not markup: titles and bodies carry user data such as profile
+            # names, and tenant data such as offer names and item ids.
+            yield Label(Text(shown(self.title_text, BODY_MAX)), classes="title")
+            yield Static(Text(shown(self.body, BODY_MAX)))
             with Horizontal():
                 yield Button("Cancel (Esc)", id="no")
                 yield Button(f"{self.confirm_label} (y)", id="yes", variant="error")
@@ -74,9 +78,11 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Action")
         table.add_column("Binding id (rebind in settings.toml)", style="dim")
         for key, description, binding_id in self.bindings:
-            table.add_row(key, description, binding_id)
+            # Rich reads a str cell as markup; keys can come from settings.toml.
+            table.add_row(*(escape(shown(cell, CELL_MAX))
+                            for cell in (key, description, binding_id)))
         with Vertical():
-            yield Label(f"Help — {self.title_text}", classes="title")
+            yield Label(Text(f"Help — {shown(self.title_text, CELL_MAX)}"), classes="title")
             with VerticalScroll():
                 yield Static(Text(self.text.strip()))
                 yield Static(table)
@@ -121,9 +127,10 @@ class ResumeScreen(ModalScreen[BasketRecord | None]):
         items = plural(record.items, "item") if record.items is not None else "? items"
         when = record.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
         text = Text()
+        # The id and country were the tenant's (read back from the session file).
         text.append("▶ last session  " if current else "  ")
-        text.append(record.basket_id, style="bold")
-        text.append(f"\n    {items} · {record.country or '?'} · {when}")
+        text.append(shown(record.basket_id, ID_MAX), style="bold")
+        text.append(f"\n    {items} · {shown(record.country or '?', CELL_MAX)} · {when}")
         return text
 
     def on_mount(self) -> None:

@@ -13,9 +13,10 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.lazy import Lazy
+from textual.markup import escape
 from textual.widgets import Button, DataTable, Input, Select, Static
 
-from tui_app.formatting import plural, quantity_limits, short
+from tui_app.formatting import NAME_MAX, plural, quantity_limits, short, shown
 from tui_app.screens.base import AppScreen
 from tui_app.services.api.models import (
     ItemType,
@@ -27,9 +28,10 @@ from tui_app.widgets.offer_order_form import OrderForm, build_initiate
 from tui_app.widgets.offer_pick import Target, default_quantity, parse_quantity, resolve_target
 from tui_app.widgets.offer_picks import Pick, PickTable
 from tui_app.widgets.order_pane import AS_LISTED, OrderPane
-from tui_app.widgets.plain_input import PlainInput, visible
+from tui_app.widgets.plain_input import PlainInput
 
 LOADING = "Loading the catalogue"
+LINK_MAX = 300  # an assisted checkout link as shown (ctrl+l copies it whole)
 NEEDS_ORDER_PANE = frozenset(
     {"initiate", "add_pick", "add_highlighted", "add_to_basket", "stage", "new_external_id",
      "copy_link"}
@@ -39,6 +41,8 @@ NEEDS_ORDER_PANE = frozenset(
 class OffersScreen(AppScreen):
 
     MODE = "offers"
+    # What stays on a narrow key bar, most important first.
+    KEY_PRIORITY = ("initiate", "add_pick", "add_to_basket", "stage")
     HELP = (
         "Build a basket from the catalogue. Type in the filter to narrow the table "
         "(name, path or id); Enter on a row, or ctrl+o, adds the highlighted offer to "
@@ -142,8 +146,11 @@ class OffersScreen(AppScreen):
         return trim_spaces(self.query_one(selector, Input).value)
 
     def _note(self, selector: str, text: str, problem: bool = False) -> None:
+        """``text`` is ours, its outside parts (what was typed, the tenant's
+        names) already ``shown``; each line is shown once more as text."""
         note = self.query_one(selector, Static)
-        note.update(Text(text))  # not markup: notes quote what was typed
+        # Not markup: notes quote what was typed and what the tenant sent.
+        note.update(Text("\n".join(shown(line) for line in text.split("\n"))))
         note.set_class(problem, "problem")
         note.set_class(bool(text), "filled")
 
@@ -183,7 +190,7 @@ class OffersScreen(AppScreen):
                     "and version by hand."
                 )
         elif table.filter_text.strip():
-            typed = visible(short(table.filter_text.strip(), 40))
+            typed = short(table.filter_text.strip(), 40)
             text = f"{len(table.shown)} of {plural(len(table.offers), 'item')} match “{typed}”"
             if not table.shown:
                 text = f"Nothing matches “{typed}” — ctrl+f to change it."
@@ -200,9 +207,10 @@ class OffersScreen(AppScreen):
         link_panel.set_class(bool(link), "shown")
         if basket is None:
             return
-        facts = [basket.basket_id]
+        # The id, country and link are the tenant's: shown as text.
+        facts = [shown(basket.basket_id, NAME_MAX)]
         if basket.country:
-            facts.append(basket.country)
+            facts.append(shown(basket.country, NAME_MAX))
         facts.append(plural(len(basket.items), "item"))
         if self.workspace.staged:
             facts.append(f"{plural(len(self.workspace.staged), 'action')} staged")
@@ -212,7 +220,9 @@ class OffersScreen(AppScreen):
             "Basket screen (F4) to send. Both use the offer's current version."
         ))
         if link:
-            self.query_one("#link", Static).update(Text(f"{basket.basket_id}\n{link}"))
+            self.query_one("#link", Static).update(
+                Text(f"{shown(basket.basket_id, NAME_MAX)}\n{shown(link, LINK_MAX)}")
+            )
 
     def _describe_pick(self) -> None:
         target, problem = self._target()
@@ -222,8 +232,8 @@ class OffersScreen(AppScreen):
             where = "typed by hand" if target.manual else "highlighted"
             if target.offer is None:
                 text = (
-                    f"→ {visible(short(target.offer_id, 40))} version "
-                    f"{visible(short(target.version, 12))} (not in the catalogue; any quantity)"
+                    f"→ {short(target.offer_id, 40)} version "
+                    f"{short(target.version, 12)} (not in the catalogue; any quantity)"
                 )
             else:
                 kind = "add-on" if target.offer.is_add_on else "offer"
@@ -270,7 +280,8 @@ class OffersScreen(AppScreen):
         if quantity is not None and offer is not None:
             problem = offer.quantity_options.problem_with(quantity)
             if problem:
-                return None, f"{offer.display_name}: {problem} (allowed {quantity_limits(offer)})"
+                name = shown(offer.display_name, NAME_MAX)
+                return None, f"{name}: {problem} (allowed {quantity_limits(offer)})"
         return quantity, reason
 
     def _item_type(self, target: Target) -> ItemType:
@@ -285,13 +296,15 @@ class OffersScreen(AppScreen):
         target, problem = self._target(highlighted_only)
         if target is None:
             self._note("#pick-target", problem or "", problem=True)
-            self.notify(problem or "Nothing to pick.", severity="warning", timeout=4, markup=False)
+            self.notify(shown(problem or "Nothing to pick."), severity="warning", timeout=4,
+                        markup=False)
             return None
         quantity, reason = self._check_quantity(target)
         self._describe_quantity(target)
         if reason is not None or quantity is None:
             self.notify(
-                f"Not added — quantity: {reason}", severity="warning", timeout=4, markup=False
+                f"Not added — quantity: {shown(reason)}", severity="warning", timeout=4,
+                markup=False,
             )
             return None
         return target, quantity
@@ -400,7 +413,7 @@ class OffersScreen(AppScreen):
     def action_copy_link(self) -> None:
         link = self._link()
         if link:
-            self.bb.action_copy(link, "the assisted checkout link")
+            self.copy(link, "the assisted checkout link")
         else:
             self.notify("This basket has no assisted checkout link.", timeout=3)
 
@@ -432,13 +445,15 @@ class OffersScreen(AppScreen):
         self.form.new_external_id()
         if basket is not None:
             self.notify(
-                f"Initiated {basket.basket_id} with {plural(len(basket.items), 'item')}.",
+                f"Initiated {shown(basket.basket_id, NAME_MAX)} with "
+                f"{plural(len(basket.items), 'item')}.",
                 timeout=5,
                 markup=False,
             )
             if basket.assisted_link:
                 self.notify(
-                    f"Assisted checkout link: {basket.assisted_link} (ctrl+l on Offers copies it)",
+                    f"Assisted checkout link: {shown(basket.assisted_link, LINK_MAX)} "
+                    "(ctrl+l on Offers copies it)",
                     title="Assisted checkout",
                     timeout=20,
                     markup=False,
@@ -456,19 +471,20 @@ class OffersScreen(AppScreen):
         target, quantity = ready
         # Empty quantity: let the server apply the offer's default.
         action = OrderAction.add(target.offer_id, quantity if self._value("#quantity") else None)
-        what = f"{target.name} ×{action.quantity or 'default'}"
+        what = f"{target.name} ×{action.quantity or 'default'}"  # the name already shown
+        where = shown(basket.basket_id, NAME_MAX)
         if not send:
             self.workspace.stage(action)
             self.bb.context_changed()
             self.notify(
-                f"Staged: add {what} to {basket.basket_id}. Send it from the Basket screen (F4).",
+                f"Staged: add {what} to {where}. Send it from the Basket screen (F4).",
                 timeout=5,
                 markup=False,
             )
             return
 
         def done(_result: object) -> None:
-            self.notify(f"Added {what} to {basket.basket_id}.", timeout=5, markup=False)
+            self.notify(f"Added {what} to {where}.", timeout=5, markup=False)
 
         self.call_api("Adding", lambda: self.workspace.update([action]), done)
 
@@ -481,30 +497,34 @@ class OffersScreen(AppScreen):
     # ------------------------------------------------------------- palette
 
     def palette_commands(self) -> Iterable[SystemCommand]:
+        # The palette reads a command's help as markup: the tenant's names,
+        # ids and links (and what was typed) are escaped for it.
         yield SystemCommand(
             "Initiate basket", "Send the items to initiate with and the order", self.action_initiate
         )
         highlighted = self.catalogue.highlighted
         yield SystemCommand(
             "Add highlighted offer to the pick list",
-            highlighted.display_name if highlighted else "No offer is highlighted",
+            escape(shown(highlighted.display_name, NAME_MAX)) if highlighted
+            else "No offer is highlighted",
             self.action_add_highlighted,
         )
         if self._manual():
             yield SystemCommand(
                 "Add the typed offer id to the pick list",
-                self._value("#manual-id"),
+                escape(short(self._value("#manual-id"), 40)),
                 self.action_add_pick,
             )
         basket = self.workspace.basket
         if basket is not None:
+            where = escape(shown(basket.basket_id, NAME_MAX))
             yield SystemCommand(
-                "Add to basket", f"Add the pick to {basket.basket_id} now",
+                "Add to basket", f"Add the pick to {where} now",
                 self.action_add_to_basket,
             )
             yield SystemCommand(
                 "Stage add to basket",
-                f"Stage adding the pick to {basket.basket_id}; the Basket screen sends it",
+                f"Stage adding the pick to {where}; the Basket screen sends it",
                 self.action_stage,
             )
         yield SystemCommand(
@@ -513,7 +533,8 @@ class OffersScreen(AppScreen):
         )
         if self._link():
             yield SystemCommand(
-                "Copy assisted checkout link", self._link() or "", self.action_copy_link
+                "Copy assisted checkout link", escape(shown(self._link(), LINK_MAX)),
+                self.action_copy_link,
             )
         yield SystemCommand(
             "Focus the offer filter", "Type to narrow the catalogue", self.action_focus_filter

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Container, Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, OptionList, Static
 
+from tui_app.formatting import NAME_MAX, shown
 from tui_app.screens.base import AppScreen
 from tui_app.screens.modals import ConfirmScreen
 from tui_app.services.api.tokens import describe_expiry
@@ -41,6 +42,7 @@ from tui_app.widgets.profile_list import (
 )
 
 SANDBOX_BLURB = "Embedded sandbox — runs inside this app on loopback; no credentials needed"
+MESSAGE_MAX = 400  # why a connection test failed, in the server's words
 
 
 def now() -> datetime:
@@ -66,6 +68,8 @@ def copy_name(name: str, taken: set[str]) -> str:
 class ProfilesScreen(AppScreen):
 
     MODE = "profiles"
+    # What stays on a narrow key bar, most important first.
+    KEY_PRIORITY = ("use", "test", "save", "new_profile", "reveal")
     HELP = """
 Connection profiles: where requests go, with which credentials.
 The built-in sandbox comes first; it needs nothing, can't change.
@@ -271,7 +275,8 @@ ctrl+t tests the form without saving; ctrl+o connects with it.
         text = Text()
         text.append(f"{SANDBOX_PROFILE_NAME}\n", style="bold")
         text.append(f"{SANDBOX_BLURB}\n\n")
-        rows = [("In use", "● active" if workspace.is_sandbox else "no"), ("Client id", client_id)]
+        rows = [("In use", "● active" if workspace.is_sandbox else "no"),
+                ("Client id", shown(client_id))]
         for title, value in rows:
             text.append(f"{title:<11}", style="bold")
             text.append(f"{value}\n")
@@ -370,7 +375,8 @@ ctrl+t tests the form without saving; ctrl+o connects with it.
             return False
         self.error_panel.clear()
         for note in notes:
-            self.notify(note, title="Profiles", severity="warning", timeout=10, markup=False)
+            self.notify(shown(note), title="Profiles", severity="warning", timeout=10,
+                        markup=False)
         return True
 
     def action_test(self) -> None:
@@ -410,8 +416,9 @@ ctrl+t tests the form without saving; ctrl+o connects with it.
         text = Text()
         if report.ok:
             text.append("✓ Reachable", style="bold")
+            # The organisation is the tenant's (from its token): shown as text.
             rows = [
-                ("Organisation", report.organisation or "not named in the token"),
+                ("Organisation", shown(report.organisation or "not named in the token", NAME_MAX)),
                 (
                     "Token expires",
                     describe_token_expiry(report.expires_at, now())
@@ -425,7 +432,7 @@ ctrl+t tests the form without saving; ctrl+o connects with it.
                 text.append(value)
         else:
             text.append("✗ Not reachable\n", style="bold")
-            text.append(report.message)
+            text.append(shown(report.message, MESSAGE_MAX))  # the server's words
         panel.update(text)
         panel.add_class("shown")
 
@@ -450,7 +457,7 @@ ctrl+t tests the form without saving; ctrl+o connects with it.
             self.error_panel.show_error(exc)
             return
         if self.workspace.profile == profile:
-            self.notify(f"{name} is already in use.", timeout=3, markup=False)
+            self.notify(f"{shown(name, NAME_MAX)} is already in use.", timeout=3, markup=False)
             self.app.switch_mode("offers")
             return
         # Switch first: the catalogue loads (and the resume offer appears) there.

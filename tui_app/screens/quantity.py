@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from tui_app.formatting import quantity_limits
+from tui_app.formatting import NAME_MAX, quantity_limits, shown
 from tui_app.screens.modals import MODAL_CSS
 from tui_app.services.api.models import CatalogueOffer, trim_spaces
 from tui_app.widgets.offer_pick import parse_quantity
@@ -42,7 +42,8 @@ class QuantityScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             # Text, not markup: an offer name is the tenant's, not ours to parse.
-            yield Label(Text(f"Change quantity — {self.item_name}"), classes="title")
+            yield Label(Text(f"Change quantity — {shown(self.item_name, NAME_MAX)}"),
+                        classes="title")
             yield Static(Text(f"Allowed by the offer: {self.limits}"), id="quantity-limits")
             yield PlainInput(
                 value="" if self.current is None else str(self.current),
@@ -73,15 +74,15 @@ class QuantityScreen(ModalScreen[int | None]):
         if self.offer is not None:
             reason = self.offer.quantity_options.problem_with(quantity)
             if reason:
-                return f"{self.offer.display_name} takes {reason} ({self.limits})"
+                return f"{shown(self.offer.display_name, NAME_MAX)} takes {reason} ({self.limits})"
         return None
 
     def _check(self, text: str) -> str | None:
         reason = self.problem(text)
-        shown = self.query_one("#quantity-problem", Static)
+        note = self.query_one("#quantity-problem", Static)
         # Text, not markup: the reason quotes what was typed ("[/]" included).
-        shown.update(Text(f"✗ {reason}" if reason else "✓ accepted"))
-        shown.set_class(reason is None, "ok")
+        note.update(Text(f"✗ {shown(reason)}" if reason else "✓ accepted"))
+        note.set_class(reason is None, "ok")
         self.query_one("#ok", Button).disabled = reason is not None
         return reason
 

@@ -14,7 +14,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from tui_app.formatting import shown
 from tui_app.services.store.files import StoreError
+from tui_app.widgets.plain_input import PlainInput
 
 Writer = Callable[[Path], object]
 
@@ -64,9 +66,9 @@ class SavePathScreen(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(self.title_text), classes="title")
-            yield Static(Text(self.note))
-            yield Input(self.default, id="save-path")
+            yield Label(Text(shown(self.title_text)), classes="title")
+            yield Static(Text(shown(self.note)))
+            yield PlainInput(self.default, id="save-path")
             yield Static("", id="save-problem")
             with Horizontal():
                 yield Button("Cancel (Esc)", id="save-cancel")
@@ -92,7 +94,8 @@ class SavePathScreen(ModalScreen[Path | None]):
             self.dismiss(None)
 
     def say(self, problem: str) -> None:
-        self.query_one("#save-problem", Static).update(Text(problem))
+        # The problem quotes the typed path: shown as text, never as markup.
+        self.query_one("#save-problem", Static).update(Text(shown(problem)))
 
     def save(self) -> None:
         path, problem = problem_with(self.query_one(Input).value, self.cwd)

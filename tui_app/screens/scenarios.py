@@ -19,7 +19,18 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from tui_app.formatting import item_line_total, item_unit_price, money, plural, short
+from tui_app.formatting import (
+    CELL_MAX,
+    NAME_MAX,
+    cell,
+    item_line_total,
+    item_unit_price,
+    money,
+    outside,
+    plural,
+    short,
+    shown,
+)
 from tui_app.screens.base import AppScreen
 from tui_app.services.api.models import Order
 from tui_app.services.scenarios.format import Scenario
@@ -28,7 +39,10 @@ from tui_app.services.scenarios.record import NothingToRecord, record_scenario, 
 from tui_app.services.scenarios.replay import StepResult, run_scenario
 from tui_app.services.store.files import StoreError
 from tui_app.widgets.basket_table import COLUMN_KEYS, BasketTable, Row
+from tui_app.widgets.delivery import deliver_copy
+from tui_app.widgets.plain_input import PlainInput
 
+DETAIL_MAX = 400  # a step's error, in the detail pane of 8 lines
 VERDICTS = {"passed": "✓ passed", "failed": "✗ failed", "error": "✗ error", "skipped": "– skipped"}
 
 
@@ -63,6 +77,8 @@ def order_rows(order: Order) -> list[Row]:
 
 class ScenariosScreen(AppScreen):
     MODE = "scenarios"
+    # What stays on a narrow key bar, most important first.
+    KEY_PRIORITY = ("next_step", "run_all", "stop", "record")
     HELP = """
 Replay a scenario file against the active profile and watch the basket change.
 Pick a file from the list (Enter) or type its path and press Enter; problems in
@@ -102,7 +118,8 @@ The same files run headless with: basket-builder run FILE...
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="scenario-panes"):
             with Vertical(id="scenario-files"):
-                yield Input(placeholder="scenario path + Enter", id="scenario-path", compact=True)
+                yield PlainInput(placeholder="scenario path + Enter", id="scenario-path",
+                                 compact=True)
                 yield OptionList(id="scenario-list")
             with Vertical(id="scenario-run"):
                 yield Static("No scenario open — pick one on the left", id="scenario-title")
@@ -123,7 +140,9 @@ The same files run headless with: basket-builder run FILE...
         files = scenario_files(self.bb.paths.config_dir)
         listing = self.query_one("#scenario-list", OptionList)
         listing.clear_options()
-        listing.add_options([Option(self._display(p), id=str(p)) for p in files])
+        # Text, not a str: an option list reads a str as markup, and a file name
+        # is data. Whole (an entry may wrap): the end of a path is its name.
+        listing.add_options([Option(outside(self._display(p)), id=str(p)) for p in files])
 
     @staticmethod
     def _display(path: Path) -> str:
@@ -151,8 +170,8 @@ The same files run headless with: basket-builder run FILE...
         self.error_panel.clear()
         self.scenario, self.results = scenario, []
         self.query_one("#scenario-title", Static).update(
-            Text(f"{scenario.name} — {plural(len(scenario.steps), 'step')} · "
-                 f"{self._display(path)} · n: next step, r: run all")
+            Text(f"{shown(scenario.name, NAME_MAX)} — {plural(len(scenario.steps), 'step')} · "
+                 f"{shown(self._display(path), CELL_MAX)} · n: next step, r: run all")
         )
         self._show_steps()
         self.query_one("#scenario-detail", Static).update("")
@@ -179,7 +198,8 @@ The same files run headless with: basket-builder run FILE...
             self.error_panel.show_message("no profile is connected yet")
             return
         if self.bb.busy:
-            self.notify(f"Still {self.bb.busy.lower()} — wait for the reply.", timeout=3)
+            self.notify(f"Still {shown(self.bb.busy.lower(), NAME_MAX)} — wait for the reply.",
+                        timeout=3, markup=False)
             return
         self.results = []
         self._show_steps()
@@ -215,7 +235,7 @@ The same files run headless with: basket-builder run FILE...
         passed = outcome.count("passed")
         verdict = "✓ all steps passed" if outcome.passed else "✗ scenario failed"
         self.query_one("#scenario-title", Static).update(
-            Text(f"{scenario.name} — {verdict} ({passed}/{total} passed, "
+            Text(f"{shown(scenario.name, NAME_MAX)} — {verdict} ({passed}/{total} passed, "
                  f"{outcome.duration_ms:.0f} ms)")
         )
 
@@ -228,21 +248,26 @@ The same files run headless with: basket-builder run FILE...
             result = self.results[index] if index < len(self.results) else None
             verdict = VERDICTS.get(result.verdict, result.verdict) if result else "· pending"
             time = f"{result.duration_ms:.0f} ms" if result and not result.skipped else ""
-            table.add_row(str(index + 1), step.name or "", step.action, verdict, time)
+            # Text cells: a str cell is read as markup, and the file's names are data.
+            table.add_row(str(index + 1), cell(step.name), cell(step.action), cell(verdict), time)
 
     def _show_result(self, result: StepResult) -> None:
         lines = Text()
+        # The error, the expected values (the file's) and the actual ones (the
+        # server's): shown as text.
         if result.error:
-            lines.append(f"✗ step {result.index}: {result.error}\n")
+            lines.append(f"✗ step {result.index}: {shown(result.error, DETAIL_MAX)}\n")
         for failure in result.failures:
-            lines.append(f"✗ {failure.field}: expected {failure.expected}, "
-                         f"got {failure.actual}\n")
+            lines.append(f"✗ {shown(failure.field, NAME_MAX)}: "
+                         f"expected {shown(failure.expected, NAME_MAX)}, "
+                         f"got {shown(failure.actual, NAME_MAX)}\n")
         self.query_one("#scenario-detail", Static).update(lines)
         order = self._order_after(result)
         if order is not None:
             self.query_one(BasketTable).sync(order_rows(order))
+            name = shown(self.scenario.name, NAME_MAX) if self.scenario else ""
             self.query_one("#scenario-title", Static).update(
-                Text(f"{self.scenario.name if self.scenario else ''} — after step "
+                Text(f"{name} — after step "
                      f"{result.index}: {plural(len(order.orderItems), 'item')} · "
                      f"{money(order.total_amount, order.total_currency)}")
             )
@@ -275,7 +300,8 @@ The same files run headless with: basket-builder run FILE...
             return
         self.error_panel.clear()
         self.action_refresh_files()
-        self.notify(f"Recorded this session as {path}", timeout=8)
+        if not deliver_copy(self.app, path, mime_type="application/toml"):  # served: download
+            self.notify(f"Recorded this session as {shown(path)}", timeout=8, markup=False)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("Scenarios: record this session", "Save the journey as a "

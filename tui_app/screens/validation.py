@@ -12,9 +12,10 @@ from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.markup import escape
 from textual.widgets import Static
 
-from tui_app.formatting import plural, short
+from tui_app.formatting import NAME_MAX, plural, short, shown
 from tui_app.screens.base import AppScreen
 from tui_app.services.api.models import ValidateResponse, ValidationProblem
 from tui_app.services.workspace import Basket, BlockedProduct
@@ -22,6 +23,7 @@ from tui_app.widgets.basket_tree import JsonTree
 
 NO_BASKET = "No basket yet — press F3 to pick offers and initiate one"
 NOT_VALIDATED = "Not validated yet — press v"
+REASON_MAX = 400  # one reason the server gave (the inspector has the reply in full)
 
 
 def other_problems(
@@ -56,6 +58,8 @@ def verdict_text(basket: Basket | None, blocked: int, others: int) -> tuple[str,
 class ValidationScreen(AppScreen):
 
     MODE = "validation"
+    # What stays on a narrow key bar, most important first.
+    KEY_PRIORITY = ("revalidate", "back", "copy_id")
     HELP = """
 The result of the last validation of the current basket: a verdict, the
 blocked products (by offer name, with the server's reasons; their rows are
@@ -120,6 +124,7 @@ i to copy the basket id.
         self, basket: Basket | None, blocked: list[BlockedProduct],
         others: list[ValidationProblem],
     ) -> Text:
+        """Names, ids, codes and reasons here are the tenant's: shown as text."""
         text = Text()
         if basket is None or basket.validation is None:
             text.append("Validate the basket to see what the server thinks of it.", style="dim")
@@ -132,22 +137,22 @@ i to copy the basket id.
             text.append("  none\n", style="dim")
         for product in blocked:
             text.append("✗ ", style="bold red")
-            text.append(product.name, style="bold")
+            text.append(shown(product.name, NAME_MAX), style="bold")
             if product.item_ids:
                 items = ", ".join(short(i) for i in product.item_ids)
                 text.append(f"  ({plural(len(product.item_ids), 'item')}: {items})", style="dim")
             text.append("\n")
             for reason in product.reasons or ["the server gave no reason"]:
-                text.append(f"    · {reason}\n")
+                text.append(f"    · {shown(reason, REASON_MAX)}\n")
         text.append(f"\nOther problems ({len(others)})\n", style="bold")
         if not others:
             text.append("  none\n", style="dim")
         for problem in others:
             text.append("! ", style="bold yellow")
-            text.append(self.problem_subject(basket, problem), style="bold")
-            text.append(f" — {(problem.code or 'problem').replace('_', ' ')}\n")
+            text.append(shown(self.problem_subject(basket, problem), NAME_MAX), style="bold")
+            text.append(f" — {shown((problem.code or 'problem').replace('_', ' '), NAME_MAX)}\n")
             if problem.message:
-                text.append(f"    · {problem.message}\n")
+                text.append(f"    · {shown(problem.message, REASON_MAX)}\n")
         return text
 
     def problem_subject(self, basket: Basket, problem: ValidationProblem) -> str:
@@ -188,7 +193,7 @@ i to copy the basket id.
     def action_copy_id(self) -> None:
         basket = self.workspace.basket
         if basket is not None:
-            self.bb.action_copy(basket.basket_id, "the basket id")
+            self.copy(basket.basket_id, "the basket id")
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("Validation: back to the basket", "Fix what the validation found",
@@ -197,5 +202,6 @@ i to copy the basket id.
         if basket is not None:
             yield SystemCommand("Validation: validate again", "Ask the server for a new verdict",
                                 self.action_revalidate)
-            yield SystemCommand("Validation: copy basket id", basket.basket_id,
+            # The palette reads help as markup: the tenant's id is escaped for it.
+            yield SystemCommand("Validation: copy basket id", escape(shown(basket.basket_id)),
                                 self.action_copy_id)

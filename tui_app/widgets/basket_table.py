@@ -3,6 +3,10 @@
 Rows are keyed by order item id and the table remembers what each row shows,
 so a redraw touches only the cells that differ: a 500-item basket stays
 instant, and the cursor stays on the row the user was looking at.
+
+Every cell is the tenant's text: it is shown through ``formatting.shown``
+(control characters visible, one line, cut with "…" when very long) and drawn
+as a ``Text``, never read as markup.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
+
+from tui_app.formatting import CELL_MAX, shown
 
 # (key, header): the status column sits early so it is visible at 80 columns.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -33,13 +39,19 @@ _RIGHT = {"qty", "unit", "total"}
 @dataclass(frozen=True)
 class Row:
     key: str
-    cells: tuple[str, ...]  # in COLUMNS order, as plain text
+    cells: tuple[str, ...]  # in COLUMNS order, as plain text (as the tenant sent it)
 
     def cell(self, column: str) -> str:
         return self.cells[COLUMN_KEYS.index(column)]
 
 
+def displayed(cells: tuple[str, ...]) -> tuple[str, ...]:
+    """What each cell shows: see the module docstring."""
+    return tuple(shown(value, CELL_MAX) for value in cells)
+
+
 def render_cell(column: str, value: str) -> Text:
+    """A cell as drawn; ``value`` is already ``displayed``."""
     if column in _RIGHT:
         return Text(value, justify="right")
     if column == "status":
@@ -66,7 +78,7 @@ class BasketTable(DataTable[Text]):
 
     def sync(self, rows: list[Row]) -> None:
         """Make the table show ``rows``, changing only what differs."""
-        wanted = {row.key: row.cells for row in rows}
+        wanted = {row.key: displayed(row.cells) for row in rows}
         gone = [key for key in self.shown if key not in wanted]
         keep, line = self.highlighted_key(), self.cursor_row
         if len(gone) > max(8, len(self.shown) // 10):

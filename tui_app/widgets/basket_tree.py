@@ -4,6 +4,10 @@ The top level is open; nested objects and lists open on demand and are only
 built when first opened, so a checkout of hundreds of items stays quick.
 Leaves read ``key: value`` with the value as JSON (strings quoted), so
 ``"17.50"`` and ``17.5`` can be told apart.
+
+Keys and values are the tenant's: every label is a ``Text`` (a str label
+would be read as markup), its characters made visible, and one line cut
+with "…" when very long (the inspector has the reply in full).
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
+
+from tui_app.formatting import CELL_MAX, NAME_MAX, shown
+
+LEAF_MAX = 2 * CELL_MAX  # the JSON of a leaf's value, on its one line
 
 
 @dataclass
@@ -32,7 +40,7 @@ def _entries(value: Any) -> Iterator[tuple[str | int, Any]]:
 
 
 def _key_text(key: str | int) -> Text:
-    return Text(f"[{key}]" if isinstance(key, int) else str(key), style="bold")
+    return Text(f"[{key}]" if isinstance(key, int) else shown(key, CELL_MAX), style="bold")
 
 
 def _hint(value: Any) -> str:
@@ -51,7 +59,7 @@ def container_label(key: str | int, value: dict[str, Any] | list[Any]) -> Text:
     text = _key_text(key)
     hint = _hint(value) if isinstance(key, int) else ""
     if hint:
-        text.append(f" {hint}")
+        text.append(f" {shown(hint, NAME_MAX)}")
     size = len(value)
     if isinstance(value, list):
         text.append(f"  [{size} {'entry' if size == 1 else 'entries'}]", style="dim")
@@ -63,7 +71,7 @@ def container_label(key: str | int, value: dict[str, Any] | list[Any]) -> Text:
 def leaf_label(key: str | int, value: Any) -> Text:
     text = _key_text(key)
     text.append(": ")
-    text.append(json.dumps(value, ensure_ascii=False, default=str))
+    text.append(shown(json.dumps(value, ensure_ascii=False, default=str), LEAF_MAX))
     return text
 
 
@@ -73,13 +81,14 @@ class JsonTree(Tree[Branch | None]):
     """
 
     def __init__(self, label: str = "", *, id: str | None = None) -> None:
-        super().__init__(Text(label), id=id)
+        super().__init__(Text(shown(label)), id=id)
         self.value: Any = None
 
     def show(self, label: str, value: Any) -> None:
         """Show ``value`` with its top level open."""
         self.value = value
-        self.reset(Text(label, style="bold"), Branch(value) if value is not None else None)
+        self.reset(Text(shown(label, CELL_MAX), style="bold"),
+                   Branch(value) if value is not None else None)
         self.fill(self.root)
         self.root.expand()
 

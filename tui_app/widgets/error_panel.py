@@ -6,8 +6,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from tui_app.formatting import shown
 from tui_app.services.api.errors import ApiError
-from tui_app.widgets.plain_input import visible
+
+# The server's words are cut there, so the hint after them stays in view
+# (the panel is at most 8 lines; the inspector has the reply in full).
+MESSAGE_MAX = 400
 
 
 class ErrorPanel(Static):
@@ -22,19 +26,23 @@ class ErrorPanel(Static):
     def show_error(self, error: ApiError | Exception) -> None:
         text = Text()
         if isinstance(error, ApiError):
-            text.append(f"✗ {error.title}: ", style="bold")
-            # A server's words are data: escape codes in them are shown, not obeyed.
-            text.append(visible(error.message))
+            text.append(f"✗ {shown(error.title)}: ", style="bold")
+            # A server's words are data: escape codes in them are shown, not
+            # obeyed, and "[/b]" in them is text, not markup.
+            text.append(shown(error.message, MESSAGE_MAX))
             if error.hint:
-                text.append(f"\n→ {error.hint}")
+                text.append(f"\n→ {shown(error.hint)}")
         else:
             text.append("✗ ", style="bold")
-            text.append(visible(str(error)))
+            text.append(shown(error, MESSAGE_MAX))
         self.update(text)
         self.add_class("shown")
 
     def show_message(self, message: str) -> None:
-        self.update(Text(f"✗ {visible(message)}"))
+        """Our own message, which may quote what was typed or read from a file:
+        one line per line of ``message``, each shown as text."""
+        lines = [shown(line) for line in message.split("\n")]
+        self.update(Text("✗ " + "\n".join(lines)))
         self.add_class("shown")
 
     def clear(self) -> None:

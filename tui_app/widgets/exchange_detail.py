@@ -3,6 +3,10 @@ bodies, with a find box that narrows the view to the lines that match.
 
 Whether it shows the redacted or the raw exchange is the caller's choice; the
 widget only labels the raw one loudly ("SECRETS SHOWN").
+
+Everything here but the headings is what went over the wire: shown through
+``formatting`` (``outside``, ``visible_text``), so an escape code in a reply
+is drawn as ␛ and ``[/b]`` as itself. Long lines wrap rather than being cut.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
-from tui_app.formatting import plural
+from tui_app.formatting import outside, plural, shown, visible_text
 from tui_app.services.api.exchange import Exchange, Headers
 from tui_app.widgets.exchange_body import ExchangeBody
 from tui_app.widgets.exchange_format import (
@@ -27,6 +31,7 @@ from tui_app.widgets.exchange_format import (
     status_words,
     summary,
 )
+from tui_app.widgets.plain_input import PlainInput
 
 MATCH_STYLE = "bold reverse"
 HEADING_STYLE = "bold underline"
@@ -44,8 +49,8 @@ def _header_lines(headers: Headers) -> list[Text]:
         return [Text("(none)", style="dim")]
     lines = []
     for name, value in headers:
-        line = Text(f"{name}: ", style="bold")
-        line.append(value)
+        line = Text(f"{shown(name)}: ", style="bold")
+        line.append(shown(value))
         lines.append(line)
     return lines
 
@@ -59,8 +64,8 @@ def _body_lines(body: str) -> list[Text]:
             text, "json", theme="ansi_dark", background_color="default", word_wrap=True
         ).highlight(text)
         highlighted.rstrip()
-        return highlighted.split("\n")
-    return [Text(line) for line in text.splitlines()] or [Text("")]
+        return [visible_text(line) for line in highlighted.split("\n")]
+    return [outside(line) for line in text.splitlines()] or [Text("")]
 
 
 def _content_type(headers: Headers) -> str:
@@ -73,7 +78,7 @@ def _content_type(headers: Headers) -> str:
 def sections(exchange: Exchange) -> list[Section]:
     """The exchange as headed blocks of lines, request first."""
     request_type = _content_type(exchange.request_headers)
-    request_body = f"Request body ({request_type or 'no type'} · " \
+    request_body = f"Request body ({shown(request_type or 'no type')} · " \
         f"{size(len(exchange.request_body.encode()))})"
     if exchange.status is None:
         response = Text(f"Response {status_words(exchange)}", style=status_style(None))
@@ -84,7 +89,8 @@ def sections(exchange: Exchange) -> list[Section]:
     started = exchange.started_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
     return [
         Section(Text("Request", style=HEADING_STYLE),
-                [Text(f"{exchange.method} {exchange.url}"), Text(f"sent {started}", style="dim")]),
+                [outside(f"{exchange.method} {exchange.url}"),
+                 Text(f"sent {started}", style="dim")]),
         Section(Text("Request headers", style=HEADING_STYLE),
                 _header_lines(exchange.request_headers)),
         Section(Text(request_body, style=HEADING_STYLE), _body_lines(exchange.request_body)),
@@ -160,7 +166,8 @@ class ExchangeDetail(Vertical):
         yield Static(id="exchange-summary")
         yield Static(SECRETS_BANNER, id="exchange-secrets")
         with Horizontal(id="exchange-find-row"):
-            yield Input(placeholder="/ find in this exchange", id="exchange-find", compact=True)
+            yield PlainInput(placeholder="/ find in this exchange", id="exchange-find",
+                             compact=True)
             yield Static("", id="exchange-matches")
         yield ExchangeBody(id="exchange-body")
 
@@ -189,8 +196,8 @@ class ExchangeDetail(Vertical):
             self.redraw()
 
     def redraw(self, *, home: bool = True) -> None:
-        shown, self.match_count, lines = render(self._blocks, self.query_text)
-        self.query_one(ExchangeBody).set_lines(shown, home=home)
+        drawn, self.match_count, lines = render(self._blocks, self.query_text)
+        self.query_one(ExchangeBody).set_lines(drawn, home=home)
         counter = ""
         if self.query_text and self.exchange is not None:
             found = f"{self.match_count} match" + ("es" if self.match_count != 1 else "")

@@ -1,5 +1,6 @@
 """How an exchange reads on screen: its status in words (and colour), its
-time, duration and size, and its bodies pretty-printed."""
+time, duration and size, and its bodies pretty-printed. What the server sent
+(and the error that stopped a call) is shown through ``formatting.shown``."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ from http import HTTPStatus
 
 from rich.text import Text
 
+from tui_app.formatting import clip, shown
 from tui_app.services.api.exchange import Exchange
 
 FAILED_STYLE = "bold red"
+PATH_MAX = 120  # a path in a one-line summary (a tenant's paging alias can be long)
 
 
 def status_words(exchange: Exchange) -> str:
     """"200 OK", "401 Unauthorized", "— failed: Timed out: no reply …"."""
     if exchange.status is None:
-        return f"— failed: {exchange.error or 'no reply'}"
+        return f"— failed: {shown(exchange.error or 'no reply')}"
     try:
         phrase = HTTPStatus(exchange.status).phrase
     except ValueError:
@@ -36,8 +39,8 @@ def status_style(status: int | None) -> str:
 
 def status_label(exchange: Exchange, width: int | None = None) -> Text:
     words = status_words(exchange)
-    if width is not None and len(words) > width:
-        words = words[: width - 1].rstrip() + "…"
+    if width is not None:
+        words = clip(words, width)
     return Text(words, style=status_style(exchange.status))
 
 
@@ -71,7 +74,8 @@ def pretty_body(body: str) -> tuple[str, bool]:
 def summary(exchange: Exchange) -> str:
     """One line: method, path, status, duration, size."""
     outcome = status_words(exchange).removeprefix("— ")
-    parts = [f"#{exchange.id}", exchange.method, exchange.path, "→", outcome]
+    parts = [f"#{exchange.id}", shown(exchange.method), shown(exchange.path, PATH_MAX), "→",
+             outcome]
     if exchange.status is not None:
         parts += ["·", duration(exchange), "·", size(exchange.response_size)]
     return " ".join(parts)

@@ -8,8 +8,15 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.widgets import DataTable
 
+from tui_app.formatting import cell
 from tui_app.services.api.exchange import Exchange
-from tui_app.widgets.exchange_format import duration, local_time, size, status_label
+from tui_app.widgets.exchange_format import (
+    PATH_MAX,
+    duration,
+    local_time,
+    size,
+    status_label,
+)
 
 # Path last: it is the longest, and at 80 columns the status must stay in view.
 COLUMNS = (("#", "id"), ("Time", "time"), ("Method", "method"), ("Status", "status"),
@@ -65,10 +72,10 @@ class ExchangeList(DataTable):
         return (
             Text(str(exchange.id), style="dim", justify="right"),
             local_time(exchange),
-            Text(exchange.method),
+            cell(exchange.method),
             status_label(exchange, STATUS_WIDTH),
             Text(duration(exchange), justify="right"),
             Text(size(exchange.response_size) if exchange.status is not None else "—",
                  justify="right"),
-            Text(exchange.path),  # Text, not a string: DataTable reads strings as markup
+            cell(exchange.path, width=PATH_MAX),  # not a str: DataTable reads it as markup
         )

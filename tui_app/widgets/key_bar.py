@@ -2,18 +2,52 @@
 
 It shows what Textual's compact Footer shows (each key the screen offers,
 dimmed when it cannot act now, ctrl+p on the right, every key clickable) but
-is a single widget. The Footer mounts a widget per key and remounts them all
-whenever the bindings change, which happens every time a dialog closes: about
+is a single widget, and it fits its width by priority: when not every key
+fits, the screen's main actions (its ``KEY_PRIORITY``) stay, the rest give
+way to "F1 more", and no key is ever cut mid-word.
+
+Textual's Footer mounts a widget per key and remounts them all whenever the
+bindings change, which happens every time a dialog closes: about
 25 ms each time, on every update of the basket. Here a change is one repaint.
 """
 
 from __future__ import annotations
 
-from textual.app import RenderResult
+from textual.app import App, RenderResult
 from textual.content import Content
 from textual.screen import Screen
 from textual.style import Style
 from textual.widget import Widget
+
+from tui_app.formatting import shown
+
+KEY_MAX = 12  # a key as rebound in settings.toml (a file: outside text)
+
+
+def key_display(app: App, binding_id: str) -> str:
+    """How the key bound to ``binding_id`` is shown (as rebound, if it was)."""
+    for bindings in app._bindings.key_to_bindings.values():
+        for binding in bindings:
+            if binding.id == binding_id:
+                return app.get_key_display(binding)
+    return "?"
+
+
+def fit_by_priority(widths: list[int], ranks: list[int], room: int, more: int) -> list[int]:
+    """Which entries (by index) to show in ``room`` cells, one space between
+    them: all if they fit, else the best-ranked ones that fit beside a
+    "more" entry ``more`` cells wide. Shown in their own order."""
+    def cost(chosen: list[int]) -> int:
+        return sum(widths[i] for i in chosen) + max(len(chosen) - 1, 0)
+
+    everything = list(range(len(widths)))
+    if cost(everything) <= room:
+        return everything
+    chosen: list[int] = []
+    for index in sorted(everything, key=lambda i: (ranks[i], i)):
+        if cost([*chosen, index]) + 1 + more <= room:
+            chosen.append(index)
+    return sorted(chosen)
 
 
 class KeyBar(Widget, can_focus=False):
@@ -59,14 +93,16 @@ class KeyBar(Widget, can_focus=False):
         click = Style.from_meta({"@click": f"app.simulate_key({key!r})"})
         dim = Style() if enabled else Style(dim=True)
         return Content.assemble(
-            (display, self.get_visual_style("key-bar--key") + click + dim),
+            (shown(display, KEY_MAX), self.get_visual_style("key-bar--key") + click + dim),
             (f" {description}", self.get_visual_style("key-bar--description") + click + dim),
         )
 
     def render(self) -> RenderResult:
         app, screen = self.app, self.screen
         palette_key = app.COMMAND_PALETTE_BINDING if app.ENABLE_COMMAND_PALETTE else None
+        priority: tuple[str, ...] = getattr(screen, "KEY_PRIORITY", ())
         keys: list[Content] = []
+        ranks: list[int] = []
         palette: Content | None = None
         seen: set[str] = set()
         for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items():
@@ -79,10 +115,20 @@ class KeyBar(Widget, can_focus=False):
             seen.add(binding.action)
             keys.append(self._key(key, app.get_key_display(binding), binding.description,
                                   enabled))
-        line = Content(" ").join(keys)
+            name = binding.action.split("(")[0]
+            ranks.append(priority.index(name) if name in priority else len(priority))
+        more = self._key("f1", key_display(app, "app.help"), "more", True)
+        width = self.size.width
+        shown = fit_by_priority(
+            [k.cell_length for k in keys], ranks, width, more.cell_length
+        )
+        parts = [keys[i] for i in shown]
+        if len(shown) < len(keys):
+            parts.append(more)
+        line = Content(" ").join(parts)
         if palette is None:
             return line
-        gap = self.size.width - line.cell_length - palette.cell_length - 2
+        gap = width - line.cell_length - palette.cell_length - 2
         if gap < 1:
             return line
         return Content.assemble(line, " " * gap, "│ ", palette)

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.text import Text
 from textual.widgets import DataTable
 
-from tui_app.formatting import offer_price, quantity_limits
+from tui_app.formatting import cell, clip, offer_price, quantity_limits
 from tui_app.services.api.models import CatalogueOffer
 
 COLUMNS = ("Name", "Type", "Price", "Term", "Quantity", "Countries", "Add-ons")
 COUNTRIES_SHOWN = 4
 ADD_ONS_WIDTH = 40
-
-
-def clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def countries_cell(offer: CatalogueOffer) -> str:
@@ -97,18 +94,23 @@ class CatalogueTable(DataTable):
         self.shown = [o for o in self.offers if matches(o, self.filter_text)]
         self.clear()
         for offer in self.shown:
-            self.add_row(
-                offer.display_name,
-                type_cell(offer),
-                offer_price(offer),
-                offer.data.attributes.term__limio or "—",
-                quantity_limits(offer),
-                countries_cell(offer),
-                add_ons_cell(offer, self.offers),
-                key=row_key(offer),
-            )
+            self.add_row(*self.cells(offer), key=row_key(offer))
         if keep is not None and keep in self.shown:
             self.move_cursor(row=self.shown.index(keep), animate=False)
+
+    def cells(self, offer: CatalogueOffer) -> list[Text]:
+        """One row: every cell is the tenant's text, so Text (a str would be
+        read as markup), one line each."""
+        values = (
+            offer.display_name,
+            type_cell(offer),
+            offer_price(offer),
+            offer.data.attributes.term__limio or "—",
+            quantity_limits(offer),
+            countries_cell(offer),
+            add_ons_cell(offer, self.offers),
+        )
+        return [cell(value) for value in values]
 
     @property
     def highlighted(self) -> CatalogueOffer | None:

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Collapsible, Input, Label, Select, Static
 
+from tui_app.formatting import shown
 from tui_app.services.api.countries import CountryError, country_name, parse_country, suggestions
 from tui_app.services.api.models import (
     InitiateCheckout,
@@ -267,9 +268,9 @@ class OrderForm(Vertical):
         # Text, not markup: a reason quotes what was typed, and "[/]" typed
         # into a field must show as typed, not be read as a style tag.
         if problems:
-            note.update(Text("\n".join(f"✗ {reason}" for reason in problems)))
+            note.update(Text("\n".join(f"✗ {shown(reason)}" for reason in problems)))
         else:
-            note.update(Text(hint))
+            note.update(Text(shown(hint)))
         note.set_class(bool(problems), "problem")
         note.set_class(bool(problems or hint), "filled")
         target = {"external_id": "#external-id", "country": "#country", "source": "#source"}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from tui_app.formatting import short
+from tui_app.formatting import NAME_MAX, short, shown
 from tui_app.services.api.countries import quoted
 from tui_app.services.api.models import (
     MAX_QUANTITY,
@@ -33,7 +33,8 @@ class Target:
 
     @property
     def name(self) -> str:
-        return self.offer.display_name if self.offer else short(self.offer_id, 12)
+        """The offer as shown in a sentence (its name is the tenant's text)."""
+        return shown(self.offer.display_name, NAME_MAX) if self.offer else short(self.offer_id, 12)
 
     @property
     def outdated(self) -> bool:

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from tui_app.formatting import short
+from tui_app.formatting import NAME_MAX, cell, short, shown
 from tui_app.services.api.models import ItemType, OfferPayload, OrderItem
 
 
@@ -33,9 +33,11 @@ class Pick:
 
     @property
     def label(self) -> str:
+        """The line's offer as shown (the name is the tenant's text)."""
         if self.name is None:
             return f"{short(self.offer_id, 12)} (not in the catalogue)"
-        return f"{self.name} (earlier version)" if self.outdated else self.name
+        name = shown(self.name, NAME_MAX)
+        return f"{name} (earlier version)" if self.outdated else name
 
 
 class PickTable(DataTable):
@@ -63,10 +65,10 @@ class PickTable(DataTable):
         row = self.cursor_row
         self.clear()
         for number, pick in enumerate(self.picks, start=1):
-            self.add_row(
+            self.add_row(  # Text: a str cell would be read as markup
                 str(number),
-                pick.label,
-                short(pick.version),
+                cell(pick.label),
+                cell(short(pick.version)),
                 str(pick.quantity),
                 "add-on" if pick.item_type == ItemType.ADD_ON else "offer",
             )
@@ -89,7 +91,8 @@ class PickTable(DataTable):
             return
         removed = self.picks.pop(self.cursor_row)
         self._redraw()
-        self.notify(f"Removed {removed.label} ×{removed.quantity} from the list.", timeout=3)
+        self.notify(f"Removed {removed.label} ×{removed.quantity} from the list.", timeout=3,
+                    markup=False)
 
     def order_items(self) -> list[OrderItem]:
         return [pick.order_item() for pick in self.picks]

@@ -20,34 +20,10 @@ from rich.text import Text
 from textual import events
 from textual.widgets import Input
 
-# Bidi embeddings, overrides and isolates reorder what follows them on screen.
-_BIDI = range(0x202A, 0x202F), range(0x2066, 0x206A)
-_REPLACEMENT = "\ufffd"
+from tui_app.formatting import visible
 
-
-def _stand_in(char: str) -> str:
-    code = ord(char)
-    if code < 0x20:
-        return chr(0x2400 + code)  # the Unicode "control pictures": ␀ … ␟
-    if code == 0x7F:
-        return "\u2421"  # ␡
-    if 0x80 <= code <= 0x9F or any(code in block for block in _BIDI):
-        return _REPLACEMENT
-    if char in "\u2028\u2029":
-        return "\u2424"  # ␤
-    return char
-
-
-_TABLE = {
-    code: _stand_in(chr(code))
-    for code in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *_BIDI[0], *_BIDI[1]]
-}
-
-
-def visible(text: str) -> str:
-    """``text`` with every character that would act on the terminal (rather
-    than be drawn) replaced by a one-cell stand-in; same length as ``text``."""
-    return text.translate(_TABLE)
+# ``visible`` is the one implementation (in formatting), re-exported here.
+__all__ = ["PlainInput", "visible"]
 
 
 class PlainInput(Input):

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Collapsible, Input, Label, RadioButton, RadioSet
 
+from tui_app.formatting import NAME_MAX, shown
 from tui_app.services.store.profiles import AuthKind, Secrets
 from tui_app.widgets.plain_input import PlainInput
 from tui_app.widgets.profile_draft import BASE_URL, FIELDS, TENANT, Draft, DraftCheck, check_draft
@@ -129,7 +130,7 @@ class ProfileForm(Vertical):
         self.taken = frozenset(taken)
         self.stored = stored or Secrets()
         self.show_all = show_all
-        self.query_one("#form-title", Label).update(Text(title))
+        self.query_one("#form-title", Label).update(Text(shown(title, NAME_MAX + 20)))
         for input_id, attribute in INPUTS.items():
             self.query_one(f"#{input_id}", Input).value = getattr(draft, attribute)
         self._set_kind(draft.target_kind, draft.auth)
@@ -208,7 +209,7 @@ class ProfileForm(Vertical):
             if self._shown.get(input_id) == text:
                 continue  # unchanged: spare the re-layout on every key press
             self._shown[input_id] = text
-            label.update(Text(text))
+            label.update(Text(shown(text)))
             label.set_class(state == "bad", "bad")
             label.set_class(state == "good", "good")
             label.display = bool(text)

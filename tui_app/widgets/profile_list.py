@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from tui_app.formatting import shown
 from tui_app.services.store.profiles import AuthKind, Profile
 
 SANDBOX_KEY = "sandbox"
@@ -53,10 +54,6 @@ def entries_for(
 WIDTH = 26  # the list pane is 30 columns: border and padding take the rest
 
 
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 class ProfileList(OptionList):
     DEFAULT_CSS = """
     ProfileList { height: 1fr; }
@@ -71,12 +68,13 @@ class ProfileList(OptionList):
     @staticmethod
     def _render(entry: Entry) -> Text:
         # One line each for title and detail, cut to the list's width rather
-        # than wrapped, so every entry keeps the same height.
+        # than wrapped, so every entry keeps the same height. Names and hosts
+        # come from profiles.toml: shown as text, never as markup.
         text = Text()
-        text.append(_cut(entry.title, WIDTH), style="bold")
+        text.append(shown(entry.title, WIDTH), style="bold")
         detail = ("● active · " if entry.active else "") + entry.detail
         text.append("\n  ")
-        text.append(_cut(detail, WIDTH - 2), style="bold" if entry.active else "dim")
+        text.append(shown(detail, WIDTH - 2), style="bold" if entry.active else "dim")
         return text
 
     @property

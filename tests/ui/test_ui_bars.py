@@ -1,0 +1,68 @@
+"""The nav bar and the key bar fit their width on every main screen, at
+80×24 as at 200×60: the screen's main keys stay, "more" says others exist,
+help and quit stay in reach, and no key is cut mid-word."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui_app.widgets.key_bar import KeyBar, fit_by_priority
+from tui_app.widgets.nav_bar import NavBar
+
+from pilot import build_app, initiate, ready, settle
+
+MAIN_SCREENS = ("profiles", "offers", "basket", "validation", "inspector", "scenarios")
+
+
+def test_fitting_keeps_the_best_ranked_entries_in_their_own_order():
+    widths, ranks = [10, 10, 10, 10], [3, 0, 2, 1]
+    assert fit_by_priority(widths, ranks, room=43, more=6) == [0, 1, 2, 3]  # all fit
+    assert fit_by_priority(widths, ranks, room=30, more=6) == [1, 3]  # + " more"
+    assert fit_by_priority(widths, ranks, room=5, more=6) == []
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_every_main_screen_shows_its_main_keys_help_and_quit(tmp_path, sandbox, size):
+    app = build_app(tmp_path, sandbox)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        await initiate(pilot, ("Digital Monthly", 1))
+        for mode in MAIN_SCREENS:
+            app.switch_mode(mode)
+            await settle(pilot)
+            screen = app.screen
+            nav = screen.query_one(NavBar)
+            nav_line = str(nav.render())
+            assert len(nav_line) <= nav.content_size.width, (mode, nav_line)
+            for key in ("f2", "f3", "f4", "f5", "f7", "f9", "help", "quit"):
+                assert key in nav_line, (mode, key, nav_line)
+
+            bar = screen.query_one(KeyBar)
+            line = str(bar.render())
+            assert len(line) <= bar.size.width, (mode, line)
+            shown = {
+                binding.action.split("(")[0]: binding.description
+                for _key, (_n, binding, _e, _t) in screen.active_bindings.items()
+                if binding.show
+            }
+            main = [action for action in screen.KEY_PRIORITY if action in shown][:3]
+            for action in main:
+                assert shown[action] in line, (mode, action, line)
+            if any(description not in line for description in shown.values()):
+                assert line.rstrip().endswith("more") or "more │" in line, (mode, line)
+            # Every description on the bar is whole: each one shown appears complete.
+            for description in shown.values():
+                for word_start in range(1, len(description)):
+                    cut = description[:word_start]
+                    if line.rstrip().endswith(" " + cut):
+                        pytest.fail(f"{mode}: {description!r} cut to {cut!r} in {line!r}")
+
+
+async def test_a_click_on_a_tab_of_the_nav_bar_shows_that_screen(tmp_path, sandbox):
+    app = build_app(tmp_path, sandbox)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        line = str(app.screen.query_one(NavBar).render())
+        await pilot.click(NavBar, offset=(line.index("Inspector") + 1, 0))
+        await settle(pilot)
+        assert app.current_mode == "inspector"
