@@ -85,8 +85,7 @@ def outside(value: object, style: str = "", *, width: int | None = None,
 class Cell(Text):
     """One line of a table, from outside: drawn as a str cell of the same text
     would be (``DataTable`` reads a str cell as markup, so it cannot be one),
-    and read back like that str was: equal to it, and with its methods
-    (``startswith``, ``split`` …) answering for the text shown."""
+    and equal to that str, so code reading a table back compares as before."""
 
     __hash__ = None  # type: ignore[assignment]  # as Text's: it is mutable
 
@@ -94,12 +93,6 @@ class Cell(Text):
         if isinstance(other, str):
             return self.plain == other
         return super().__eq__(other)
-
-    def __getattr__(self, name: str) -> object:
-        # Only what Text lacks gets here; only str's public methods answer.
-        if name.startswith("_") or not hasattr(str, name):
-            raise AttributeError(name)
-        return getattr(self.plain, name)
 
 
 def cell(value: object, style: str = "", *, width: int = CELL_MAX,

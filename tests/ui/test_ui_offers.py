@@ -82,7 +82,7 @@ async def test_the_table_lists_every_catalogue_item(tmp_path, sandbox):
         assert rows["US Digital Annual"][5] == "US"
         assert "Archive Access" in rows["Digital Monthly"][6]
         assert rows["Archive Access"][1] == "add-on"
-        assert rows["Archive Access"][6].startswith("add-on for: Digital Monthly")
+        assert str(rows["Archive Access"][6]).startswith("add-on for: Digital Monthly")
         assert "14 items" in text_of(pilot, "#catalogue-status")
 
 
