@@ -135,9 +135,12 @@ def _add_run_command(commands) -> None:
         "check each reply against the file's expectations. One line per step, a "
         "diff for each failed expectation, then a summary. With no --profile and no "
         "--base-url it runs on a fresh in-memory sandbox. Exit status: 0 all passed, "
-        "1 an expectation failed or a step could not run, 2 a bad file or bad options.",
+        "1 an expectation failed or a step could not run, 2 a bad file or bad options, "
+        "3 the server could not be reached or refused the credentials, 130 interrupted "
+        "(Ctrl-C).",
         epilog="The token is never printed. Keep it off the command line: leave out "
-        "--token and set LIMIO_TOKEN instead.",
+        "--token and set LIMIO_TOKEN instead. LIMIO_* variables are ${NAME} in a "
+        "version 2 scenario, masked (***) like --secret values in every output and report.",
     )
     run.add_argument("files", nargs="+", type=Path, metavar="FILE", help="scenario files")
     target = run.add_mutually_exclusive_group()
@@ -156,6 +159,28 @@ def _add_run_command(commands) -> None:
         "--json", action="store_true", help="print one JSON object per step and nothing else"
     )
     run.add_argument("--junit", type=Path, metavar="PATH", help="also write JUnit XML to PATH")
+    run.add_argument("--tap", type=Path, metavar="PATH", help="also write TAP 14 to PATH")
+    run.add_argument("--json-report", type=Path, metavar="PATH",
+                     help="also write one JSON document (every step, request and reply) to PATH")
+    run.add_argument("--html", type=Path, metavar="PATH",
+                     help="also write a self-contained HTML report to PATH")
+    values = run.add_argument_group("variables (scenario version 2)")
+    values.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                        help="a ${NAME} value (repeatable)")
+    values.add_argument("--secret", action="append", default=[], metavar="NAME=VALUE",
+                        help="like --var, but masked (***) in every output and report")
+    values.add_argument("--vars", dest="vars_files", action="append", default=[], type=Path,
+                        metavar="FILE", help="a TOML or JSON table of NAME = value")
+    values.add_argument("--data", dest="data_file", type=Path, metavar="FILE",
+                        help="run each scenario once per row of FILE (CSV or JSON list of "
+                        "objects) instead of its [[data]] rows")
+    run.add_argument("--jobs", default="1", metavar="N",
+                     help="run N files/data rows at once (default 1; auto = CPU count); "
+                     "the output stays in input order")
+    run.add_argument("--fail-fast", action="store_true",
+                     help="start no further scenario after the first that fails")
+    run.add_argument("-v", "--verbose", action="store_true",
+                     help="show every reply body (shown on error anyway)")
     run.add_argument(
         "--config-dir",
         dest="run_config_dir",
@@ -209,53 +234,67 @@ class _Refused(Exception):
     """An option or file `run` cannot work with; the message says which and why."""
 
 
+EXIT_UNREACHABLE = 3  # `run`: the server could not be reached or refused the credentials
+EXIT_INTERRUPTED = 130  # `run`: Ctrl-C
+
+
 def _run_scenarios(args: argparse.Namespace) -> int:
     """`basket-builder run FILE...`: every file is checked before anything is sent."""
-    from tui_app.services.scenarios.loading import ScenarioError, load_scenario
+    from tui_app.services.scenarios.suite import parse_jobs, prepare
 
-    problems: list[str] = []
-    scenarios = []
-    for path in args.files:
-        try:
-            scenarios.append((str(path), load_scenario(path.expanduser())))
-        except ScenarioError as exc:
-            problems.extend(str(problem) for problem in exc.problems)
-        except OSError as exc:
-            problems.append(f"{path}: cannot read it: {exc.strerror or exc}")
-        except UnicodeDecodeError:
-            problems.append(f"{path}:1: not UTF-8 text")
-    junit = args.junit.expanduser() if args.junit else None
-    if junit is not None and (junit.is_dir() or not junit.parent.is_dir()):
-        problems.append(f"--junit {args.junit}: " + (
-            "is a directory" if junit.is_dir() else f"the folder {junit.parent} does not exist"
-        ))
+    prepared = prepare(args.files, var=args.var, secret=args.secret,
+                       vars_files=args.vars_files, data_file=args.data_file)
+    problems = prepared.problems
+    try:
+        jobs = parse_jobs(args.jobs)
+    except ValueError as exc:
+        problems.append(f"--jobs {exc}")
+    reports = {}
+    for option in ("junit", "tap", "json_report", "html"):
+        given = getattr(args, option)
+        if given is None:
+            continue
+        target = given.expanduser()
+        if target.is_dir() or not target.parent.is_dir():
+            problems.append(f"--{option.replace('_', '-')} {given}: " + (
+                "is a directory" if target.is_dir()
+                else f"the folder {target.parent} does not exist"))
+        reports[option] = target
     if problems:
         for line in problems:
-            print(line, file=sys.stderr)
+            print(prepared.redact(line), file=sys.stderr)
         return EXIT_USAGE
     try:
-        client, stop = _scenario_client(args)
+        # Each job makes its client first: a refused option stops the run
+        # before anything is sent.
+        results = asyncio.run(_replay_all(args, prepared, jobs))
+    except KeyboardInterrupt:
+        print("basket-builder run: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except _Refused as exc:
-        print(f"basket-builder run: {exc}", file=sys.stderr)
+        print(f"basket-builder run: {prepared.redact(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        results = asyncio.run(_replay_all(client, scenarios, as_json=args.json))
-    finally:
-        stop()
-    if junit is not None:
-        from tui_app.services.scenarios.reports import junit_xml
+    ran = [(case, result) for case, result in zip(prepared.cases, results, strict=True)
+           if result is not None]
+    if reports:
+        from tui_app.services.scenarios import reports as formats
         from tui_app.services.store.files import StoreError, atomic_write
 
-        try:
-            atomic_write(junit, junit_xml(results).encode("utf-8"))
-        except StoreError as exc:
-            print(f"basket-builder run: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-    return EXIT_OK if all(result.passed for _, result in results) else EXIT_FAILED
+        writers = {"junit": formats.junit_xml, "tap": formats.tap_report,
+                   "json_report": formats.json_report, "html": formats.html_report}
+        runs = [(case.label, result) for case, result in ran]
+        for option, target in reports.items():
+            try:
+                atomic_write(target, prepared.redact(writers[option](runs)).encode("utf-8"))
+            except StoreError as exc:
+                print(f"basket-builder run: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+    if any(step.unreachable for _, result in ran for step in result.steps):
+        return EXIT_UNREACHABLE
+    return EXIT_OK if all(result.passed for _, result in ran) else EXIT_FAILED
 
 
-async def _replay_all(client, scenarios, *, as_json: bool):
-    from tui_app.services.scenarios.replay import OfferIndex, run_scenario
+async def _replay_all(args: argparse.Namespace, prepared, jobs: int):
     from tui_app.services.scenarios.reports import (
         ASCII,
         json_line,
@@ -263,34 +302,45 @@ async def _replay_all(client, scenarios, *, as_json: bool):
         step_lines,
         summary_line,
     )
+    from tui_app.services.scenarios.suite import run_cases
 
     marks = marks_for(getattr(sys.stdout, "encoding", None))
     if marks is ASCII and hasattr(sys.stdout, "reconfigure"):
         # Offer names and server messages may still hold characters the
         # terminal cannot show: a "?" beats a crash halfway through a run.
         sys.stdout.reconfigure(errors="replace")
-    results = []
-    async with client:
-        offers = OfferIndex(client)  # one catalogue fetch for the whole run
-        for label, scenario in scenarios:
-            count = len(scenario.steps)
+    redact = prepared.redact
 
-            def show(step, label=label, scenario=scenario, count=count):
-                if as_json:
-                    print(json_line(label, scenario.name, count, step, ascii_only=marks is ASCII),
-                          flush=True)
-                else:
-                    print("\n".join(step_lines(label, step, count, marks)), flush=True)
+    def render(case, step):
+        count = len(case.scenario.steps)
+        if args.json:
+            return [json_line(case.label, case.name or case.scenario.name, count, step,
+                              ascii_only=marks is ASCII)]
+        return step_lines(case.label, step, count, marks, path=case.path, verbose=args.verbose)
 
-            result = await run_scenario(scenario, client, on_step=show, offers=offers)
-            results.append((label, result))
-    if not as_json:
-        print(summary_line([result for _, result in results], marks))
+    def emit(lines):
+        print(redact("\n".join(lines)), flush=True)
+
+    import time
+
+    own_process = jobs > 1 and len(prepared.cases) > 1
+    started = time.perf_counter()
+    results = await run_cases(prepared.cases, lambda: _scenario_client(args, own_process),
+                              jobs=jobs,
+                              fail_fast=args.fail_fast, render=render, emit=emit)
+    if not args.json:
+        done = [result for result in results if result is not None]
+        wall = (time.perf_counter() - started) * 1000 if own_process else None
+        line = summary_line(done, marks, wall_ms=wall)
+        left = len(results) - len(done)
+        print(redact(line + (f"; {left} not run (--fail-fast)" if left else "")))
     return results
 
 
-def _scenario_client(args: argparse.Namespace):
-    """The client `run` talks through, and what to call when done."""
+def _scenario_client(args: argparse.Namespace, own_process: bool = False):
+    """The client `run` talks through, and what to call when done. With
+    ``own_process`` (--jobs above 1) the embedded sandbox runs in a process of
+    its own, so that jobs run in parallel and not under one interpreter lock."""
     from tui_app.services.connection import SANDBOX_PROFILE_NAME
 
     profile = args.run_profile or args.profile
@@ -302,7 +352,25 @@ def _scenario_client(args: argparse.Namespace):
         return _bearer_client(args.base_url, args.token), (lambda: None)
     if profile is not None and profile != SANDBOX_PROFILE_NAME:
         return _profile_client(profile, args.run_config_dir or args.config_dir), (lambda: None)
-    return _sandbox_client()
+    return _sandbox_process_client() if own_process else _sandbox_client()
+
+
+def _sandbox_process_client():
+    """A fresh in-memory sandbox in a child process of its own, as its demo org."""
+    from tui_app.sandbox.child import SandboxProcess, SandboxStartError
+    from tui_app.services.api.auth import ClientCredentialsAuth
+    from tui_app.services.api.client import CheckoutClient
+    from tui_app.services.api.endpoints import Endpoint
+
+    try:
+        child = SandboxProcess.start()
+    except SandboxStartError as exc:
+        raise _Refused(str(exc)) from None
+    client = CheckoutClient(
+        Endpoint.from_base_url(child.base_url),
+        ClientCredentialsAuth(child.client_id, child.client_secret),
+    )
+    return client, child.stop
 
 
 def _bearer_client(base_url: str, token: str | None):

@@ -134,8 +134,9 @@ def test_junit_is_well_formed_with_the_right_counts(tmp_path, capsys):
         "items: missing Digital Monthly×3; not expected Digital Monthly×2"
     )
     assert "- Digital Monthly×3" in failure.text
+    title = suites[0].get("name")
     assert [c.get("name") for c in suites[0].findall("testcase")] == [
-        "1/2 initiate create", "2/2 validate"
+        f"{title} › 1/2 initiate create", f"{title} › 2/2 validate"
     ]
     assert capsys.readouterr().out  # the text report still goes to the terminal
 

@@ -177,11 +177,11 @@ def test_steps_must_fit_their_action():
 
 
 def test_header_problems_and_duplicate_names():
-    text = GOOD.replace("version = 1", "version = 2\ncolour = 'red'").replace(
+    text = GOOD.replace("version = 1", "version = 3\ncolour = 'red'").replace(
         'basket = "create"', 'name = "create"'
     )
     assert problems(text) == [
-        "s.toml:1: version: 2 is not supported (this basket-builder reads version 1)",
+        "s.toml:1: version: 3 is not supported (this basket-builder reads version 1 or 2)",
         "s.toml:2: colour: unknown key",
         "s.toml:32: step 3 (validate create): name: the name 'create' is already used by "
         "step 1; names must be unique",

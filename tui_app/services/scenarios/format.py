@@ -80,6 +80,23 @@ Expectations (all optional; only what is written is checked):
 
 Everything wrong with a file is found before anything is sent and reported as
 ``path:line: step N (action name): where: reason`` (``ScenarioError``, see ``loading``).
+
+Version 2 (``version = 2``; the same file with version 1 refuses these keys,
+each with its line) adds, per step:
+
+    [steps.capture]             name = "$.jsonpath" (the reply body),
+                                { header = "X-Name" } or { cookie = "name" };
+                                later steps use ${name}
+    [[steps.check]]             path = "$.jsonpath", optional filter (count,
+                                first, nth:N, number, lower) and one operator:
+                                equals, not_equals, contains, matches, exists,
+                                count, less_than, greater_than, one_of
+    retry = N                   try the step up to N more times until its
+    retry_interval = "300ms"    checks pass (not for update: not idempotent)
+
+and at the top ``[[data]]`` rows (name = value): the scenario runs once per
+row. ``${name}`` is a variable: a capture, a data column, ``--var``/``--secret``/
+``--vars`` or ``LIMIO_NAME`` (see ``variables``); in bodies and check operands.
 """
 
 from __future__ import annotations
@@ -99,8 +116,14 @@ from pydantic import (
     field_validator,
 )
 
+from tui_app.services.scenarios.checks import MAX_RETRY, Check, parse_duration
+
 FORMAT_VERSION = 1
+LATEST_VERSION = 2  # adds captures, checks, retry, variables and data tables
+VERSIONS = (1, 2)
+VARIABLE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 ACTIONS = ("initiate", "update", "validate")
+V2_STEP_KEYS = ("capture", "check", "retry", "retry_interval")
 STEP_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
 
 StepName = Annotated[str, StringConstraints(pattern=STEP_NAME_PATTERN)]
@@ -115,6 +138,7 @@ def is_success(status: int) -> bool:
 
 _PLACEHOLDER = re.compile(r"\$\$|\$\{([^{}]*)\}")
 _STEP_ATTRIBUTE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)\.(.+)$")
+_VARIABLE = re.compile(VARIABLE_PATTERN)
 _ITEM_FIELD = re.compile(r"^items\[(\d+)\]\.(id|quantity|offer\.id|offer\.version)$")
 REFERENCE_FORMS = (
     "${uuid}, ${offer:NAME}, ${STEP.basket_id}, ${STEP.external_id}, "
@@ -127,11 +151,11 @@ class Reference:
     """One ``${...}`` of a body, parsed."""
 
     text: str
-    kind: Literal["uuid", "offer", "basket_id", "external_id", "item", "item_named"]
+    kind: Literal["uuid", "offer", "basket_id", "external_id", "item", "item_named", "var"]
     step: str | None = None
     index: int | None = None
     attribute: str | None = None  # for "item": id | quantity | offer.id | offer.version
-    name: str | None = None  # for "offer" and "item_named"
+    name: str | None = None  # for "offer", "item_named" and "var" (version 2)
 
     @property
     def is_number(self) -> bool:
@@ -148,6 +172,8 @@ def parse_reference(inner: str) -> Reference:
         if not name:
             raise ValueError("${offer:NAME} needs the name of an offer")
         return Reference(text, "offer", name=name)
+    if _VARIABLE.match(text):
+        return Reference(text, "var", name=text)
     match = _STEP_ATTRIBUTE.match(text)
     if match:
         step, attribute = match.groups()
@@ -260,6 +286,13 @@ class Step(_Strict):
     basket: StepName | None = None
     body: dict[str, Any] | None = None
     expect: Expectation = Field(default_factory=Expectation)
+    # Version 2 (see ``checks``):
+    # name -> "$.jsonpath" or { header = ... } / { cookie = ... } (a CaptureSource
+    # once the loader has checked it).
+    capture: dict[str, Any] | None = None
+    check: list[Check] | None = None
+    retry: Annotated[int, Field(ge=0, le=MAX_RETRY)] | None = None
+    retry_interval: str | None = None
 
     _line: int = PrivateAttr(0)
     _basket_step: int | None = PrivateAttr(None)
@@ -274,6 +307,15 @@ class Step(_Strict):
         """For update and validate: the index of the initiate step whose basket it uses."""
         return self._basket_step
 
+    @property
+    def retry_seconds(self) -> float:
+        """The wait between two tries of a step with ``retry`` (default 500 ms)."""
+        return parse_duration(self.retry_interval) if self.retry_interval else 0.5
+
+    @property
+    def captured(self) -> list[str]:
+        return list(self.capture or ())
+
     def label(self, index: int) -> str:
         """Like "step 3 (update)" or "step 1 (initiate create)"; ``index`` counts from 0."""
         return f"step {index + 1} ({self.action}{f' {self.name}' if self.name else ''})"
@@ -284,6 +326,7 @@ class Scenario(_Strict):
     name: Annotated[str, StringConstraints(min_length=1)]
     description: str | None = None
     steps: list[Step]
+    data: list[dict[str, Any]] | None = None  # version 2: one run per row
 
     _path: str = PrivateAttr("<scenario>")
     # name -> index of the first step so named, and the step list it was built from.

@@ -23,7 +23,7 @@ import gc
 import itertools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,10 +36,16 @@ from pydantic import (
 )
 
 from tui_app.services.api.models import InitiateCheckout, UpdateCheckout, format_location
+from tui_app.services.scenarios.checks import CaptureSource, Check, parse_duration
 from tui_app.services.scenarios.format import (
     ACTIONS,
     FORMAT_VERSION,
+    LATEST_VERSION,
+    REFERENCE_FORMS,
     STEP_NAME_PATTERN,
+    V2_STEP_KEYS,
+    VARIABLE_PATTERN,
+    VERSIONS,
     Expectation,
     ItemExpectation,
     Loc,
@@ -51,6 +57,7 @@ from tui_app.services.scenarios.format import (
     substitute,
     walk_strings,
 )
+from tui_app.services.scenarios.jsonpath import compile_path
 from tui_app.services.store.files import long_dotted_key
 
 # --------------------------------------------------------------------------- errors
@@ -237,7 +244,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, *, variables: Collection[str] | None = None) -> Scenario:
     """Read and check a scenario file; raises ScenarioError (or OSError)."""
     name = str(path)
     with open(path, "rb") as handle:
@@ -252,19 +259,24 @@ def load_scenario(path: str | Path) -> Scenario:
     except UnicodeDecodeError:
         raise ScenarioError([Problem(name, 1, "not UTF-8 text")]) from None
     # As reading in text mode would: \r\n and \r end lines too.
-    return parse_scenario(text.replace("\r\n", "\n").replace("\r", "\n"), name)
+    return parse_scenario(text.replace("\r\n", "\n").replace("\r", "\n"), name,
+                          variables=variables)
 
 
-def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
+def parse_scenario(text: str, path: str = "<scenario>", *,
+                   variables: Collection[str] | None = None) -> Scenario:
     """Check a scenario's text and return its model; ScenarioError lists every
-    problem found, each with its line."""
+    problem found, each with its line. ``variables``: the names given from
+    outside (``--var``, ``--vars``, ``--data``, ``LIMIO_*``); when given, a
+    ``${name}`` that nothing defines is a problem of the file (when None, it is
+    one only at run time)."""
     if len(text) > MAX_FILE_BYTES:  # characters: at least as many bytes
         raise ScenarioError([_too_big(path)])
     with _gc_paused():
-        return _parse(text, path)
+        return _parse(text, path, variables)
 
 
-def _parse(text: str, path: str) -> Scenario:
+def _parse(text: str, path: str, variables: Collection[str] | None = None) -> Scenario:
     # TOML parsers take time quadratic in the parts of a dotted key: refuse a key
     # that nests too deep before it can stall the parser.
     at = long_dotted_key(text, MAX_NESTING)
@@ -290,7 +302,8 @@ def _parse(text: str, path: str) -> Scenario:
     if isinstance(steps, list) and len(steps) > MAX_STEPS:
         raise ScenarioError([Problem(path, None, f"{len(steps):,} steps: a scenario may have "
                                      f"at most {MAX_STEPS:,}; split it into several files")])
-    return _Checker(text, path).check(data)
+    return _Checker(text, path, external=None if variables is None else set(variables)
+                    ).check(data)
 
 
 def _too_big(path: str, size: int | None = None) -> Problem:
@@ -332,7 +345,7 @@ def _path_to(data: Any, target: Any) -> Loc:
     return ()
 
 
-_TOP_KEYS = ("version", "name", "description", "steps")
+_TOP_KEYS = ("version", "name", "description", "steps", "data")
 
 
 @dataclass
@@ -347,6 +360,10 @@ class _Checker:
     named: list[tuple[int, str]] = field(default_factory=list)
     suggest_budget: int = _SUGGEST_BUDGET
     raw_steps: list[Any] = field(default_factory=list)  # as parsed
+    external: set[str] | None = None  # variables given from outside, if known
+    version: Any = None
+    columns: set[str] = field(default_factory=set)  # of the [[data]] table
+    first_capture: dict[str, int] | None = None  # variable -> first step capturing it
 
     def __post_init__(self) -> None:
         self.where = _Lines(self.text)
@@ -388,6 +405,8 @@ class _Checker:
             if kind == "extra_forbidden":
                 parent = tuple(p for p in loc[:-1] if isinstance(p, str))
                 options = known_keys.get(parent, ())
+                if parent == () and self.version != LATEST_VERSION:
+                    options = tuple(o for o in options if o not in V2_STEP_KEYS)
                 guess = difflib.get_close_matches(str(loc[-1]), options, n=1)
                 message = "unknown key" + (f" (did you mean {guess[0]!r}?)" if guess else
                                            f" (known: {', '.join(options)})" if options else "")
@@ -431,6 +450,7 @@ class _Checker:
             name=data["name"],
             description=data.get("description"),
             steps=steps,
+            data=data.get("data"),
         )
         scenario._path = self.path
         return scenario
@@ -483,11 +503,12 @@ class _Checker:
                 self.report(None, (key,), "unknown key"
                             + (f" (did you mean {guess[0]!r}?)" if guess else ""))
         version = data.get("version")
+        self.version = version
         if "version" not in data:
             self.report(None, (), f"missing version = {FORMAT_VERSION} at the top of the file")
-        elif version != FORMAT_VERSION or isinstance(version, bool):
+        elif version not in VERSIONS or isinstance(version, bool):
             self.report(None, ("version",), f"{version!r} is not supported (this "
-                        f"basket-builder reads version {FORMAT_VERSION})")
+                        f"basket-builder reads version {FORMAT_VERSION} or {LATEST_VERSION})")
         name = data.get("name")
         if "name" not in data:
             self.report(None, (), "missing name = \"...\" at the top of the file")
@@ -504,11 +525,60 @@ class _Checker:
                         "the scenario needs at least one [[steps]] table")
         elif not all(isinstance(s, dict) for s in steps):
             self.report(None, ("steps",), "steps must be tables: write each as [[steps]]")
+        if "data" in data:
+            self._check_data(data["data"])
         return self.found == before
+
+    def _data_line(self, row: int | None) -> int:
+        headers = [i for i, line in enumerate(self.where.lines)
+                   if re.match(r"^\s*\[\[\s*data\s*\]\]", line)]
+        if row is not None and row < len(headers):
+            return headers[row] + 1
+        found = next((i for i, line in enumerate(self.where.lines)
+                      if re.match(r"^\s*data\s*=", line)), None)
+        return (found + 1) if found is not None else (headers[0] + 1 if headers else 1)
+
+    def _report_line(self, line: int, message: str) -> None:
+        self.found += 1
+        if not self.full:
+            self.problems.append(Problem(self.path, line, message))
+
+    def _check_data(self, rows: Any) -> None:
+        if self.version == 1:
+            self._report_line(self._data_line(None), "data tables ([[data]]) need version = 2 "
+                              "(this file says version = 1)")
+            return
+        if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+            self._report_line(self._data_line(None), "write each data row as [[data]] with "
+                              "name = value lines")
+            return
+        first = list(rows[0])
+        for number, row in enumerate(rows):
+            where = f"data row {number + 1}"
+            for key, value in row.items():
+                if not re.match(VARIABLE_PATTERN, key):
+                    self._report_line(self._data_line(number), f"{where}: {key!r} is not a "
+                                      "variable name: use letters, digits and _")
+                if not isinstance(value, str | int | float | bool):
+                    self._report_line(self._data_line(number), f"{where}: {key}: must be "
+                                      "text, a number or true/false")
+            if set(row) != set(first):
+                missing = sorted(set(first) - set(row))
+                extra = sorted(set(row) - set(first))
+                self._report_line(self._data_line(number), f"{where}: every row needs the "
+                                  f"same names as row 1 ({', '.join(first)})"
+                                  + (f"; missing {', '.join(missing)}" if missing else "")
+                                  + (f"; not in row 1: {', '.join(extra)}" if extra else ""))
+        self.columns = set(first)
 
     def _check_step(self, index: int, raw: Any) -> Step | None:
         if not isinstance(raw, dict):
             return None
+        if self.version == 1:
+            for key in V2_STEP_KEYS:
+                if key in raw:
+                    self.report(index, (key,), f"{key} needs version = 2 (this file says "
+                                "version = 1)")
         try:
             step = Step.model_validate(raw)
         except ValidationError as exc:
@@ -534,6 +604,7 @@ class _Checker:
     def _check_semantics(self, index: int, step: Step, steps: list[Step]) -> None:
         self._check_basket(index, step, steps)
         self._check_expect(index, step, steps)
+        self._check_v2(index, step, steps)
         if step.action == "validate":
             if step.body is not None:
                 self.report(index, ("body",), "a validate step sends no body; remove it")
@@ -601,6 +672,93 @@ class _Checker:
                 self.report(index, loc, "references are resolved in bodies only; write the "
                             "offer name or id")
 
+    def _defined(self, index: int, name: str, steps: list[Step]) -> bool | None:
+        """Whether a step may use the variable: captured by an earlier step, a
+        data column, or given from outside; None when that is not known. The
+        first step capturing each name is indexed once, on first need."""
+        if self.external is None:
+            return None
+        if name in self.external or name in self.columns:
+            return True
+        if self.first_capture is None:
+            self.first_capture = {}
+            for position, step in enumerate(steps):
+                for captured in step.captured:
+                    self.first_capture.setdefault(captured, position)
+        return self.first_capture.get(name, index) < index
+
+    def _check_variable(self, index: int, loc: Loc, ref: Any, steps: list[Step]) -> None:
+        if self.version == 1:
+            self.report(index, loc, f"${{{ref.text}}}: variables need version = 2 (this file "
+                        "says version = 1); " + "in version 1 use " + REFERENCE_FORMS)
+            return
+        if self._defined(index, ref.name, steps) is False:
+            later = next((i for i, s in enumerate(steps) if ref.name in s.captured), None)
+            hint = (f"; {steps[later].label(later)} captures it, which runs "
+                    f"{'later' if later > index else 'as this step'}"
+                    if later is not None and later >= index else
+                    f": capture it in an earlier step, add it to [[data]], or give "
+                    f"--var {ref.name}=...")
+            self.report(index, loc, f"${{{ref.text}}} is not defined{hint}")
+
+    def _check_v2(self, index: int, step: Step, steps: list[Step]) -> None:
+        if self.version != LATEST_VERSION:
+            return  # the keys themselves are refused (see _check_step)
+        if step.retry is not None or step.retry_interval is not None:
+            if step.action == "update":
+                self.report(index, ("retry" if step.retry is not None else "retry_interval",),
+                            "an update step cannot be retried: an update is not idempotent "
+                            "(retry a validate step instead)")
+            if step.retry_interval is not None:
+                try:
+                    parse_duration(step.retry_interval)
+                except ValueError as exc:
+                    self.report(index, ("retry_interval",), str(exc))
+            if step.retry is None:
+                self.report(index, ("retry_interval",), "goes with retry = N")
+            elif not step.check and step.retry:
+                self.report(index, ("retry",), "retries until the step's [[steps.check]] "
+                            "pass: add at least one check")
+        for name, source in (step.capture or {}).items():
+            if not re.match(VARIABLE_PATTERN, name) or name == "uuid":
+                self.report(index, ("capture", name), f"{name!r} is not a variable name: use "
+                            "letters, digits and _ (and not uuid)")
+            if isinstance(source, str):
+                try:
+                    compile_path(source)
+                except ValueError as exc:
+                    self.report(index, ("capture", name), str(exc))
+            elif isinstance(source, dict):
+                try:
+                    step.capture[name] = CaptureSource.model_validate(source)  # type: ignore[index]
+                except ValidationError as exc:
+                    for detail in exc.errors(include_url=False):
+                        where = ".".join(str(p) for p in detail.get("loc", ()))
+                        message = str(detail.get("msg", "invalid")).removeprefix("Value error, ")
+                        if detail.get("type") == "extra_forbidden":
+                            message = "unknown key (a capture takes header or cookie)"
+                        self.report(index, ("capture", name, *([where] if where else [])),
+                                    message)
+            else:
+                self.report(index, ("capture", name), "a capture is \"$.jsonpath\", "
+                            "{ header = \"X-Name\" } or { cookie = \"name\" }")
+        for number, check in enumerate(step.check or []):
+            check._line = self.where.find(index, ("check", number, check.operator))
+            check._source = self.where.lines[check._line - 1] if check._line else ""
+            for loc, text in walk_strings(check.model_dump(include={check.operator}),
+                                          ("check", number)):
+                try:
+                    found = references_in(text)
+                except ValueError as exc:
+                    self.report(index, loc, str(exc))
+                    continue
+                for ref in found:
+                    if ref.kind == "var":
+                        self._check_variable(index, loc, ref, steps)
+                    elif ref.kind != "uuid":
+                        self.report(index, loc, f"${{{ref.text}}}: a check can use variables "
+                                    "(${name}); capture the value you need first")
+
     def _check_references(self, index: int, step: Step, steps: list[Step]) -> None:
         for loc, text in walk_strings(step.body, ("body",)):
             try:
@@ -609,6 +767,9 @@ class _Checker:
                 self.report(index, loc, str(exc))
                 continue
             for ref in found:
+                if ref.kind == "var":
+                    self._check_variable(index, loc, ref, steps)
+                    continue
                 if ref.step is None:
                     continue
                 target = self.first_named.get(ref.step)
@@ -718,6 +879,8 @@ _STEP_KEYS: dict[Loc, tuple[str, ...]] = {
     (): _keys(Step),
     ("expect",): _keys(Expectation),
     ("expect", "items"): _keys(ItemExpectation),
+    ("check",): _keys(Check),
+    ("capture",): _keys(CaptureSource),
 }
 _INITIATE_KEYS: dict[Loc, tuple[str, ...]] = {
     ("body",): ("order",),

@@ -13,19 +13,21 @@ because they would act on a basket that is not what the file describes.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import difflib
 import inspect
+import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from tui_app.services.api import errors
 from tui_app.services.api.client import CheckoutClient
-from tui_app.services.api.exchange import scrub
+from tui_app.services.api.exchange import Exchange, scrub
 from tui_app.services.api.models import (
     BasketItem,
     CatalogueOffer,
@@ -34,6 +36,7 @@ from tui_app.services.api.models import (
     UpdateResponse,
     ValidateResponse,
 )
+from tui_app.services.scenarios.checks import run_check
 from tui_app.services.scenarios.format import (
     Expectation,
     ItemExpectation,
@@ -44,6 +47,7 @@ from tui_app.services.scenarios.format import (
     map_strings,
     substitute,
 )
+from tui_app.services.scenarios.jsonpath import evaluate
 
 TIMES = "×"  # between an offer and its quantity: "Digital Monthly×2"
 
@@ -56,6 +60,10 @@ class Failure:
     field: str
     expected: str | list[str]
     actual: str | list[str]
+    # A version 2 check: where it is written, to point at it.
+    line: int | None = None
+    source: str | None = None
+    column: int | None = None
 
 
 @dataclass
@@ -70,6 +78,10 @@ class StepResult:
     exchange_id: int | None = None
     status: int | None = None  # the HTTP status of the reply, if one came
     skipped: bool = False
+    attempts: int = 1  # more than 1 when the step has retry = N
+    exchange: Exchange | None = None  # the last call of the step, redacted
+    unreachable: bool = False  # the server could not be reached or refused the credentials
+    line: int = 0  # of the step's [[steps]] header
 
     @property
     def verdict(self) -> str:
@@ -87,6 +99,11 @@ class ScenarioResult:
     path: str
     steps: list[StepResult]
     duration_ms: float = 0.0
+    case: str | None = None  # a data row: "name [country=DE offer=Digital Monthly]"
+
+    @property
+    def title(self) -> str:
+        return self.case or self.name
 
     @property
     def passed(self) -> bool:
@@ -102,6 +119,8 @@ class StepError(Exception):
 
 class CatalogueUnavailable(StepError):
     """The catalogue was needed (an offer by name) but could not be read."""
+
+    unreachable = False
 
 
 OnStep = Callable[[StepResult], Awaitable[None] | None]
@@ -123,9 +142,11 @@ class OfferIndex:
             try:
                 self._offers = await self.client.all_offers()
             except errors.ApiError as exc:
-                raise CatalogueUnavailable(
+                failure = CatalogueUnavailable(
                     f"could not read the catalogue to look offers up by name: {exc.summary}"
-                ) from None
+                )
+                failure.unreachable = isinstance(exc, errors.TransportError | errors.Unauthorized)
+                raise failure from None
         return self._offers
 
     async def by_name(self, name: str) -> CatalogueOffer:
@@ -180,6 +201,7 @@ class _Reply:
     order: Order | None = None
     validation: ValidateResponse | None = None
     exchange_id: int | None = None
+    exchange: Exchange | None = None
 
 
 # --------------------------------------------------------------------------- running
@@ -191,10 +213,14 @@ async def run_scenario(
     *,
     on_step: OnStep | None = None,
     offers: OfferIndex | None = None,
+    variables: Mapping[str, str] | None = None,
+    case: str | None = None,
 ) -> ScenarioResult:
     """Run every step in order; ``on_step(result)`` is called (or awaited) as
-    each one finishes, so a caller can report progress."""
-    run = _Run(scenario, client, offers or OfferIndex(client))
+    each one finishes, so a caller can report progress. ``variables`` are the
+    ``${name}`` values given from outside (a data row, --var); ``case`` names
+    the run in reports."""
+    run = _Run(scenario, client, offers or OfferIndex(client), dict(variables or {}))
     started = time.perf_counter()
     results: list[StepResult] = []
     stopped_by: str | None = None
@@ -220,15 +246,21 @@ async def run_scenario(
         scenario.path,
         results,
         duration_ms=(time.perf_counter() - started) * 1000,
+        case=case,
     )
 
 
 class _Run:
-    def __init__(self, scenario: Scenario, client: CheckoutClient, offers: OfferIndex) -> None:
+    def __init__(self, scenario: Scenario, client: CheckoutClient, offers: OfferIndex,
+                 variables: dict[str, str] | None = None) -> None:
         self.scenario = scenario
         self.client = client
         self.offers = offers
         self.done: dict[int, _Done] = {}
+        self.vars: dict[str, Any] = dict(variables or {})
+        if any(step.capture for step in scenario.steps):
+            # Captured cookies and headers come from the exchange as it was.
+            client.log.keep_raw = True
 
     def _clean(self, text: str) -> str:
         # Server messages should never echo a credential; make sure of it.
@@ -236,10 +268,26 @@ class _Run:
 
     async def step(self, index: int, step: Step) -> StepResult:
         started = time.perf_counter()
+        tries = 1 + (step.retry or 0)
+        for attempt in range(1, tries + 1):
+            result = await self._attempt(index, step)
+            result.attempts = attempt
+            if result.passed or result.error is not None or attempt == tries:
+                break
+            self.done.pop(index, None)
+            await asyncio.sleep(step.retry_seconds)
+        result.duration_ms = (time.perf_counter() - started) * 1000
+        result.line = step.line
+        return result
+
+    async def _attempt(self, index: int, step: Step) -> StepResult:
         reply = _Reply()
         error: str | None = None
+        unreachable = False
         try:
             reply = await self._send(index, step)
+        except CatalogueUnavailable as exc:
+            error, unreachable = str(exc), exc.unreachable
         except StepError as exc:
             error = str(exc)
         except errors.RequestInvalid as exc:
@@ -247,15 +295,21 @@ class _Run:
         except errors.ApiError as exc:
             if exc.status is None or is_success(exc.status):
                 error = exc.summary  # no usable reply: transport failure, bad shape
+                unreachable = isinstance(exc, errors.TransportError)
             else:
                 reply = _Reply(
                     status=exc.status,
                     message=exc.message,
                     exchange_id=exc.exchange.id if exc.exchange else None,
+                    exchange=exc.exchange,
                 )
+                unreachable = exc.status == 401 and step.expect.status != 401
             if error is not None and exc.exchange is not None:
                 reply.exchange_id = exc.exchange.id
+                reply.exchange = exc.exchange
         failures = [] if error else self._compare(step.expect, reply)
+        if not error and (step.capture or step.check):
+            failures += self._captures_and_checks(step, reply)
         if error:
             error = self._clean(error)
         return StepResult(
@@ -263,12 +317,78 @@ class _Run:
             name=step.name,
             action=step.action,
             passed=error is None and not failures,
-            duration_ms=(time.perf_counter() - started) * 1000,
+            duration_ms=0.0,
             failures=failures,
             error=error,
             exchange_id=reply.exchange_id,
             status=reply.status,
+            exchange=reply.exchange,
+            unreachable=unreachable,
         )
+
+    # ------------------------------------------------------------------ version 2
+
+    def _reply_body(self, reply: _Reply) -> Any:
+        exchange = reply.exchange
+        if exchange is None:
+            return None
+        raw = self.client.log.raw(exchange.id) or exchange
+        try:
+            return json.loads(raw.response_body) if raw.response_body else None
+        except ValueError:
+            return raw.response_body
+
+    def _captures_and_checks(self, step: Step, reply: _Reply) -> list[Failure]:
+        failures: list[Failure] = []
+        body = self._reply_body(reply)
+        for name, source in (step.capture or {}).items():
+            value, where = self._capture(source, body, reply)
+            if value is None:
+                failures.append(Failure(f"capture {name}", f"a value at {where}", "nothing"))
+            else:
+                self.vars[name] = value
+        for check in step.check or []:
+            try:
+                operand = self._resolve_operand(check.operand)
+            except StepError as exc:
+                failures.append(Failure(f"check {check.path}", "a value", str(exc),
+                                        check.line, check.source, None))
+                continue
+            passed, expected, actual = run_check(check, body, operand)
+            if not passed:
+                column = check.source.find(check.operator) if check.source else -1
+                label = check.path + (f" | {check.filter}" if check.filter else "")
+                failures.append(Failure(
+                    f"check {label}", expected, self._clean(actual), check.line or None,
+                    check.source or None, column if column >= 0 else None,
+                ))
+        return failures
+
+    def _capture(self, source: Any, body: Any, reply: _Reply) -> tuple[Any, str]:
+        if isinstance(source, str):
+            found = evaluate(source, body)
+            return (found[0] if len(found) == 1 else found or None), source
+        exchange = reply.exchange
+        raw = (self.client.log.raw(exchange.id) or exchange) if exchange else None
+        if source.header is not None:
+            return (raw.header(source.header) if raw else None), f"header {source.header}"
+        wanted = source.cookie
+        for key, value in (raw.response_headers if raw else []):
+            if key.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                if name.strip() == wanted:
+                    return rest.split(";", 1)[0].strip(), f"cookie {wanted}"
+        for done in reversed(list(self.done.values())):  # the jar, basket by basket
+            jar = self.client.cookies.get(done.basket_id)
+            if wanted in jar:
+                return jar[wanted], f"cookie {wanted}"
+        return None, f"cookie {wanted}"
+
+    def _resolve_operand(self, operand: Any) -> Any:
+        def resolve(text: str) -> Any:
+            return substitute(text, lambda ref: self._value(ref, {}))
+
+        return map_strings(operand, resolve)
 
     # ------------------------------------------------------------------ sending
 
@@ -279,19 +399,22 @@ class _Run:
             data: InitiateResponse = result.data
             self.done[index] = _Done(data.id, body["order"].get("external_id"),
                                      data.order.orderItems)
-            return _Reply(200, order=data.order, exchange_id=result.exchange.id)
+            return _Reply(200, order=data.order, exchange_id=result.exchange.id,
+                          exchange=result.exchange)
         basket = self._basket(step)
         if step.action == "update":
             body = await self._resolve(step.body or {})
             update = await self.client.update(basket.basket_id, body)
             updated: UpdateResponse = update.data
             self.done[index] = _Done(updated.id, basket.external_id, updated.order.orderItems)
-            return _Reply(200, order=updated.order, exchange_id=update.exchange.id)
+            return _Reply(200, order=updated.order, exchange_id=update.exchange.id,
+                          exchange=update.exchange)
         verdict = await self.client.validate(basket.basket_id)
         checked: ValidateResponse = verdict.data
         self.done[index] = _Done(checked.id, basket.external_id, checked.checkout.orderItems)
         return _Reply(
-            200, order=checked.checkout, validation=checked, exchange_id=verdict.exchange.id
+            200, order=checked.checkout, validation=checked, exchange_id=verdict.exchange.id,
+            exchange=verdict.exchange,
         )
 
     def _basket(self, step: Step) -> _Done:
@@ -300,8 +423,8 @@ class _Run:
             raise StepError("the basket this step acts on was not made")
         # The latest state of that basket: a later step may have changed it.
         basket_id = self.done[target].basket_id
-        latest = [done for done in self.done.values() if done.basket_id == basket_id]
-        return latest[-1]
+        # Newest first: the basket's latest step is nearly always the last one.
+        return next(done for done in reversed(self.done.values()) if done.basket_id == basket_id)
 
     async def _initiate_body(self, step: Step) -> dict[str, Any]:
         body = await self._resolve(step.body or {})
@@ -337,6 +460,11 @@ class _Run:
             return str(uuid.uuid4())
         if ref.kind == "offer":
             return offer_ids[ref.name or ""]
+        if ref.kind == "var":
+            if ref.name not in self.vars:
+                raise StepError(f"${{{ref.text}}} is not defined: capture it in an earlier "
+                                f"step, add it to [[data]], or give --var {ref.name}=...")
+            return self.vars[ref.name]
         index = self.scenario.index_of(ref.step or "")
         done = self.done.get(index) if index is not None else None
         if done is None:
