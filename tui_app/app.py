@@ -21,13 +21,15 @@ from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits
+from textual.content import Content
 from textual.css.errors import StylesheetError
 from textual.css.tokenizer import TokenError
 from textual.markup import escape
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.theme import ThemeProvider
 
-from tui_app.crash_report import crash_report
 from tui_app.formatting import shown
 from tui_app.keymap import check_keymap, keymap_clashes, known_binding_ids
 from tui_app.screens.base import AppScreen
@@ -43,6 +45,29 @@ from tui_app.services.workspace import Workspace
 from tui_app.themes import load_themes, theme_problem
 
 SandboxStarter = Callable[[], EmbeddedSandbox]
+CURRENT_MARK = "✓ current"
+
+
+class MarkedThemes(ThemeProvider):
+    """Textual's theme list, the theme in use marked "✓ current". Theme names
+    can come from files in the themes folder: shown as text, never markup."""
+
+    def _display(self, name: str, display: Content | None = None) -> Content:
+        display = display if display is not None else Content(shown(name, 40))
+        if name == self.app.theme:
+            return Content.assemble(display, (f"  {CURRENT_MARK}", "bold"))
+        return display
+
+    async def discover(self) -> Hits:
+        for name, callback in self.commands:
+            yield DiscoveryHit(self._display(name), callback, text=name)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback in self.commands:
+            if (match := matcher.match(name)) > 0:
+                display = self._display(name, matcher.highlight(shown(name, 40)))
+                yield Hit(match, display, callback, text=name)
 
 SCREEN_MODULES = {
     "profiles": ("tui_app.screens.profiles", "ProfilesScreen"),
@@ -381,10 +406,10 @@ class BasketBuilderApp(App[None]):
                 await self.workspace.reread()
         except ApiError as exc:
             self._show_error(exc)
-            key = self._screen_key_label("basket.validate", "v")
+            key = self._screen_key_label("basket.refresh", "r")
             self.notify(
                 f"The basket could not be read back from the server ({exc.summary}). "
-                f"It is shown as cached by the last session; validate it ({key}) to try again.",
+                f"It is shown as cached by the last session; press {key} to try again.",
                 title="Cached copy", severity="warning", timeout=12, markup=False,
             )
         else:
@@ -520,18 +545,28 @@ class BasketBuilderApp(App[None]):
         self.switch_mode(mode)
 
     def action_help(self) -> None:
+        """F1: the screen's own keys and the app's first (with their binding
+        ids), then the focused widget's generic ones (moving in a table…)."""
         screen = self.screen
         seen: set[str] = set()
         rows: list[tuple[str, str, str]] = []
+        extra: list[tuple[str, str, str]] = []
+        generic: list[tuple[str, str]] = []
         for active in screen.active_bindings.values():
             binding = active.binding
             if not binding.description or (binding.action in seen and not binding.id):
                 continue
             seen.add(binding.action)
-            rows.append((self.get_key_display(binding), binding.description, binding.id or ""))
+            key = self.get_key_display(binding)
+            if binding.id:
+                rows.append((key, binding.description, binding.id))
+            elif isinstance(active.node, App):  # Textual's own app keys: the palette
+                extra.append((key, binding.description, ""))
+            else:  # a widget's or Textual's screen keys: moving, focus, copying
+                generic.append((key, binding.description))
         title = SCREEN_TITLES.get(self.current_mode, type(screen).__name__)
         text = getattr(screen, "HELP", "") or "Keys that work here:"
-        self.push_screen(HelpScreen(title, text, rows))
+        self.push_screen(HelpScreen(title, text, rows + extra, generic))
 
     def action_copy(self, text: str, what: str) -> None:
         """Put ``text`` on the clipboard as it is, and say so with it shown as
@@ -579,13 +614,22 @@ class BasketBuilderApp(App[None]):
         if callable(extra):
             yield from extra()
 
+    def search_themes(self) -> None:
+        """ctrl+p → Theme: Textual's list of themes, with the one in use marked."""
+        self.push_screen(CommandPalette(providers=[MarkedThemes],
+                                        placeholder="Search for themes…"))
+
     def _new_basket(self) -> None:
         self.workspace.forget_basket()
         self.context_changed()
         self.switch_mode("offers")
 
     def _show_recent(self) -> None:
-        self.push_screen(ResumeScreen(None, self.workspace.recent()), self._recent_chosen)
+        self.push_screen(
+            ResumeScreen(None, self.workspace.recent(),
+                         has_basket=self.workspace.basket is not None),
+            self._recent_chosen,
+        )
 
     def _recent_chosen(self, record: BasketRecord | None) -> None:
         if record is not None:
@@ -605,6 +649,9 @@ class BasketBuilderApp(App[None]):
         except Exception:  # then messages are left out, never shown unmasked
             secrets = None
         self.bell()
+        # Imported only now: rich.traceback costs the first paint ~30 ms.
+        from tui_app.crash_report import crash_report
+
         report = crash_report(error, secrets) if error is not None else Text("unknown error")
         self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))
         self._close_messages_no_wait()

@@ -4,6 +4,7 @@ footer, F1 help text, and one way to call the API without blocking the UI."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.app import ComposeResult
@@ -11,11 +12,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from tui_app.formatting import NAME_MAX, shown
+from tui_app.services import workspace as workspace_clock
 from tui_app.services.api.errors import ApiError
 from tui_app.services.connection import ProfileNotUsable
 from tui_app.widgets.context_bar import ContextBar
 from tui_app.widgets.error_panel import ErrorPanel
-from tui_app.widgets.key_bar import KeyBar
+from tui_app.widgets.key_bar import KeyBar, key_display
 from tui_app.widgets.nav_bar import NavBar
 
 if TYPE_CHECKING:
@@ -68,6 +70,10 @@ class AppScreen(Screen[None]):
         else:
             self._context_stale = True
 
+    def tick_confirmed(self, redraw: Callable[[], Any]) -> None:
+        """Redraw "confirmed 2 min ago" as time goes by, while in view."""
+        self.set_interval(20, lambda: redraw() if self.is_current else None)
+
     def on_screen_resume(self) -> None:
         if getattr(self, "_context_stale", False):
             self._context_stale = False
@@ -96,6 +102,18 @@ class AppScreen(Screen[None]):
         for message in self.workspace.take_warnings():
             self.notify(shown(message), title="Heads up", severity="warning", timeout=12,
                         markup=False)
+
+    def go_after_reply(self, mode: str, done: str, key_id: str) -> None:
+        """Show ``mode`` because a reply came, but only if the user is still
+        where they asked, with no dialog open: a reply never moves them out
+        from under a dialog (the key they are about to press would land on
+        another screen) or off a screen they moved to meanwhile. Otherwise
+        it only says so: ``done`` — F5 to see it."""
+        app = self.app
+        if app.screen is self and len(app.screen_stack) == 1:
+            self.bb.switch_mode(mode)
+            return
+        self.notify(f"{done} — {key_display(app, key_id)} to see it.", timeout=6)
 
     def copy(self, text: str, what: str) -> None:
         """Put ``text`` on the clipboard as it is, and say so with it shown as
@@ -136,3 +154,47 @@ class AppScreen(Screen[None]):
 
         self.run_worker(run(), group="api", exit_on_error=False)
         return True
+
+
+def confirmed_words(at: datetime | None) -> str:
+    """When the server last confirmed the basket, as a person says it:
+    "confirmed just now", "confirmed 2 min ago", "confirmed 3 h ago". No
+    clock time: the same scene reads the same on every run (screenshots)."""
+    if at is None:
+        return ""
+    seconds = max(int((workspace_clock.now() - at).total_seconds()), 0)
+    if seconds < 60:
+        return "confirmed just now"
+    if seconds < 3600:
+        return f"confirmed {seconds // 60} min ago"
+    if seconds < 86400:
+        return f"confirmed {seconds // 3600} h ago"
+    return f"confirmed {at.strftime('%Y-%m-%d %H:%M')}"
+
+
+def read_back_basket(screen: AppScreen) -> bool:
+    """Read the current basket back from the server (validate returns its
+    state), for a change made elsewhere: curl, another window. Says whether
+    anything had changed; staged actions stay staged."""
+    workspace = screen.workspace
+    basket = workspace.basket
+    if basket is None:
+        return False
+
+    def state() -> object:
+        current = workspace.basket
+        if current is None or current.order_unknown:
+            return None
+        return ([(i.id, i.quantity) for i in current.items], current.order.total_amount)
+
+    before = None if basket.cached else state()
+
+    def done(_result: object) -> None:
+        if before is not None and state() != before:
+            screen.notify("The basket had changed on the server: showing the server's copy.",
+                          title="Basket refreshed", severity="warning", timeout=8)
+        else:
+            screen.notify("The server's basket is as shown.", title="Basket refreshed",
+                          timeout=4)
+
+    return screen.call_api("Reading the basket back", workspace.reread, on_done=done)

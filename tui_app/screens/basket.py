@@ -28,20 +28,22 @@ from tui_app.formatting import (
     short,
     shown,
 )
-from tui_app.screens.base import AppScreen
+from tui_app.screens.base import AppScreen, confirmed_words, read_back_basket
 from tui_app.screens.country import CountryScreen
 from tui_app.screens.modals import ConfirmScreen
 from tui_app.screens.quantity import QuantityScreen
+from tui_app.screens.validation import other_problems
 from tui_app.services.api.client import Result
-from tui_app.services.api.models import BasketItem, OrderAction, UpdateResponse
+from tui_app.services.api.models import BasketItem, OrderAction, UpdateResponse, ValidationProblem
 from tui_app.services.workspace import Basket
 from tui_app.widgets.basket_table import BasketTable, Row
+from tui_app.widgets.context_bar import FittedLines, Part, part
 
 EMPTY_TEXT = "No basket yet — press F3 to pick offers and initiate one"
 # A resumed basket, until the server has confirmed it (see Workspace.resume).
 CACHED_READING = "Cached copy from the last session — reading the basket back from the server…"
 CACHED_UNCONFIRMED = (
-    "Cached copy from the last session, not confirmed by the server — press v to read it back"
+    "Cached copy from the last session, not confirmed by the server — press r to read it back"
 )
 # What cannot be done to a cached copy: it may be behind the server's basket.
 CHANGES = {"remove_item", "change_quantity", "toggle_stage", "send_staged", "change_country"}
@@ -76,6 +78,23 @@ def describe_action(action: OrderAction, names: dict[str, str]) -> str:
     return f"{text} ({name})" if name else text
 
 
+def invalid_words(blocked: int, others: list[ValidationProblem]) -> tuple[str, str]:
+    """Why a basket is not valid, counted and named by kind: ``1 problem:
+    quantity out of range``; and a shorter form (counts only)."""
+    kinds = list(dict.fromkeys(code_words(p.code) for p in others))
+    named = ", ".join(kinds[:2]) + (", …" if len(kinds) > 2 else "")
+    if blocked and others:
+        brief = f"{plural(blocked, 'blocked product')}, {plural(len(others), 'other problem')}"
+        return f"{brief}: {named}", brief
+    if blocked:
+        brief = plural(blocked, "blocked product")
+        return brief, brief
+    if others:
+        brief = plural(len(others), "problem")
+        return f"{brief}: {named}", brief
+    return "the server gave no details", "no details"
+
+
 def staged_status(actions: list[OrderAction]) -> str:
     parts = []
     for action in actions:
@@ -92,7 +111,7 @@ class BasketScreen(AppScreen):
     # What stays on a narrow key bar, most important first.
     KEY_PRIORITY = (
         "add_item", "validate", "remove_item", "change_quantity", "toggle_stage",
-        "send_staged", "change_country", "copy_id",
+        "send_staged", "refresh_basket", "change_country", "copy_id",
     )
     HELP = """
 The current basket, as the server last confirmed it: each item with its
@@ -104,6 +123,8 @@ together as one update with u (z drops the last one, Z clears them all).
 Each update's per-action results are listed under "Last update".
 Press v to validate, a to add offers, k to move the basket to another country
 (initiate again with the same external id), i to copy the basket id.
+r reads the basket back from the server (after a change made elsewhere: curl,
+another window); the summary says when the server last confirmed it.
 """
     DEFAULT_CSS = """
     BasketScreen #basket-summary { height: auto; padding: 0 1; }
@@ -120,15 +141,16 @@ Press v to validate, a to add offers, k to move the basket to another country
     BasketScreen #basket-staged.staging { border: round $warning; }
     """
     BINDINGS = [
-        Binding("a", "add_item", "Add item", id="basket.add"),
+        Binding("a", "add_item", "Add", id="basket.add"),
         Binding("x,delete", "remove_item", "Remove", id="basket.remove"),
         Binding("c", "change_quantity", "Quantity", id="basket.quantity"),
         Binding("s", "toggle_stage", "Stage mode", id="basket.stage_mode"),
         Binding("u", "send_staged", "Send staged", id="basket.send_staged"),
-        Binding("z", "drop_staged", "Drop staged", id="basket.drop_staged"),
+        Binding("z", "drop_staged", "Unstage", id="basket.drop_staged"),
         Binding("Z", "clear_staged", "Clear staged", id="basket.clear_staged", show=False),
         Binding("k", "change_country", "Country", id="basket.country"),
         Binding("v", "validate", "Validate", id="basket.validate"),
+        Binding("r", "refresh_basket", "Refresh", id="basket.refresh"),
         Binding("i", "copy_id", "Copy id", id="basket.copy_id"),
     ]
 
@@ -141,7 +163,7 @@ Press v to validate, a to add offers, k to move the basket to another country
         self.items_by_key: dict[str, BasketItem] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield Static(id="basket-summary")
+        yield FittedLines(id="basket-summary")
         yield Static(EMPTY_TEXT, id="basket-empty")
         yield BasketTable(id="basket-items")
         with Horizontal(id="basket-panels"):
@@ -150,7 +172,13 @@ Press v to validate, a to add offers, k to move the basket to another country
 
     def on_mount(self) -> None:
         self.follow_context(self.redraw)
+        self.tick_confirmed(self.redraw_summary)
         self.query_one(BasketTable).focus()
+
+    def redraw_summary(self) -> None:
+        summary = self.query_one("#basket-summary", FittedLines)
+        summary.display = self.workspace.basket is not None
+        summary.show(self.summary(self.workspace.basket))
 
     @property
     def table(self) -> BasketTable:
@@ -164,7 +192,7 @@ Press v to validate, a to add offers, k to move the basket to another country
 
     def redraw(self, _version: object = None) -> None:
         basket = self.workspace.basket
-        self.query_one("#basket-summary", Static).update(self.summary(basket))
+        self.redraw_summary()
         self.query_one("#basket-empty", Static).update(self.empty_text())
         self.query_one("#basket-empty").display = basket is None
         table = self.table
@@ -180,41 +208,56 @@ Press v to validate, a to add offers, k to move the basket to another country
             text += "\nor ctrl+p → Recent baskets… to reopen one"
         return text
 
-    def summary(self, basket: Basket | None) -> Text:
-        text = Text()
+    def summary(self, basket: Basket | None) -> list[list[Part]]:
+        """Two lines, fitted to the width when drawn (see ``context_bar.fit``):
+        what the basket is, then what the server last said of it and when."""
         if basket is None:
-            return text
+            return []
         order = basket.order
         profile = self.workspace.profile.name if self.workspace.profile else "—"
         currency = order.total_currency
         # The id, country and currency are the tenant's: shown as text, one line.
-        text.append("Basket ", style="dim")
-        text.append(shown(basket.basket_id, NAME_MAX), style="bold")
-        text.append(f"  ·  {shown(basket.country or order.country or '?', NAME_MAX)}")
-        text.append(f"  ·  profile {shown(profile, NAME_MAX)}")
-        text.append(f"  ·  {plural(len(order.orderItems), 'item')}")
-        text.append("  ·  Total ")
-        text.append(money(order.total_amount, currency), style="bold")
-        if currency:
-            text.append(f" {shown(currency, CURRENCY_MAX)}")
-        text.append("\n")
+        label = Text("Basket ", style="dim")
+        total = Text("Total ")
+        amount = money(order.total_amount, currency)
+        total.append(amount, style="bold")
+        if currency and not amount.endswith(shown(currency, CURRENCY_MAX)):
+            total.append(f" {shown(currency, CURRENCY_MAX)}")
+        first = [
+            part(label + Text(shown(basket.basket_id, NAME_MAX), style="bold"),
+                 label + Text(short(basket.basket_id, 15), style="bold"), rank=0, grow=3),
+            part(shown(basket.country or order.country or "?", NAME_MAX), rank=4),
+            part(f"profile {shown(profile, NAME_MAX)}", f"profile {shown(profile, 16)}",
+                 rank=5),
+            part(plural(len(order.orderItems), "item"), rank=2),
+            part(total, rank=1),
+        ]
+        second: list[Part] = []
         verdict = basket.validation
         if basket.cached:
-            text.append(CACHED_READING if self.bb.busy else CACHED_UNCONFIRMED, style="bold")
+            second.append(part(Text(CACHED_READING if self.bb.busy else CACHED_UNCONFIRMED,
+                                    style="bold"), rank=0))
         elif verdict is None:
-            text.append("Not validated since the last change — press v to validate", style="dim")
+            second.append(part(
+                Text("Not validated since the last change — press v to validate", style="dim"),
+                Text("Not validated since the last change", style="dim"), rank=0, grow=3))
         elif verdict.is_valid:
-            text.append("✓ valid at the last validation", style="bold green")
+            second.append(part(Text("✓ valid at the last validation", style="bold green"),
+                               Text("✓ valid", style="bold green"), rank=0, grow=3))
         else:
-            blocked = len(self.workspace.blocked_products())
-            text.append(
-                f"✗ not valid — {plural(blocked, 'blocked product')} "
-                "(F5 shows why)",
-                style="bold red",
-            )
+            blocked = self.workspace.blocked_products()
+            words, brief = invalid_words(len(blocked), other_problems(verdict, blocked))
+            second.append(part(
+                Text(f"✗ not valid — {words} (F5 shows why)", style="bold red"),
+                Text(f"✗ not valid — {words}", style="bold red"),
+                Text(f"✗ not valid — {brief}", style="bold red"), rank=0, grow=3))
+        if basket.confirmed_at is not None and not basket.cached:
+            second.append(part(confirmed_words(basket.confirmed_at), rank=2))
         if self.staging:
-            text.append("  ·  STAGE MODE: changes are collected, u sends them", style="bold")
-        return text
+            second.append(part(
+                Text("STAGE MODE: changes are collected, u sends them", style="bold"),
+                Text("STAGE MODE: u sends", style="bold"), rank=1))
+        return [first, second]
 
     def rows(self, basket: Basket) -> list[Row]:
         workspace = self.workspace
@@ -362,7 +405,7 @@ Press v to validate, a to add offers, k to move the basket to another country
             return None  # not until the server has confirmed what the basket holds
         if action in {
             "remove_item", "change_quantity", "toggle_stage", "validate", "copy_id",
-            "change_country",
+            "change_country", "refresh_basket",
         }:
             if basket is None:
                 return False
@@ -487,8 +530,13 @@ Press v to validate, a to add offers, k to move the basket to another country
             )
         self.call_api(
             "Validating", self.workspace.validate,
-            on_done=lambda _result: self.bb.switch_mode("validation"),
+            on_done=lambda _result: self.go_after_reply("validation", "Validated",
+                                                        "app.validation"),
         )
+
+    def action_refresh_basket(self) -> None:
+        if self.workspace.basket is not None:
+            read_back_basket(self)
 
     def action_copy_id(self) -> None:
         basket = self.workspace.basket
@@ -530,6 +578,8 @@ Press v to validate, a to add offers, k to move the basket to another country
             yield SystemCommand("Basket: clear staged actions", count, self.action_clear_staged)
         yield SystemCommand("Basket: validate", "Check the basket on the server",
                             self.action_validate)
+        yield SystemCommand("Basket: refresh", "Read the basket back from the server",
+                            self.action_refresh_basket)
         # The palette reads help as markup: the tenant's id is escaped for it.
         yield SystemCommand("Basket: copy basket id", escape(shown(basket.basket_id)),
                             self.action_copy_id)

@@ -30,6 +30,10 @@ ID_MAX = 45  # a basket id on one line of a list (a valid one has at most 43 cha
 
 
 class ConfirmScreen(ModalScreen[bool]):
+    """Asks before something that cannot be undone. The confirming button has
+    the focus, so Enter confirms (as y does); Esc cancels, and so does Tab then
+    Enter on Cancel."""
+
     DEFAULT_CSS = MODAL_CSS.format(name="ConfirmScreen")
     BINDINGS = [
         Binding("escape", "dismiss(False)", "Cancel", id="confirm.cancel"),
@@ -48,13 +52,20 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(Text(shown(self.body, BODY_MAX)))
             with Horizontal():
                 yield Button("Cancel (Esc)", id="no")
-                yield Button(f"{self.confirm_label} (y)", id="yes", variant="error")
+                yield Button(f"{self.confirm_label} (Enter, y)", id="yes", variant="error")
 
     def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+        self.query_one("#yes", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
+
+
+def reflow(text: str) -> str:
+    """Help text as paragraphs that wrap to the dialog's width: the line
+    breaks of the source are spaces; a blank line keeps paragraphs apart."""
+    paragraphs = [" ".join(block.split()) for block in text.strip().split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -62,15 +73,20 @@ class HelpScreen(ModalScreen[None]):
 
     DEFAULT_CSS = MODAL_CSS.format(name="HelpScreen") + """
     HelpScreen > Vertical { width: 90; }
-    HelpScreen VerticalScroll { height: auto; max-height: 30; }
+    HelpScreen VerticalScroll { height: auto; max-height: 45vh; }
     """
     BINDINGS = [
         Binding("escape,f1,q", "dismiss", "Close", id="help.close"),
     ]
 
-    def __init__(self, title: str, text: str, bindings: list[tuple[str, str, str]]) -> None:
+    def __init__(self, title: str, text: str, bindings: list[tuple[str, str, str]],
+                 generic: list[tuple[str, str]] | None = None) -> None:
+        """``bindings``: this screen's and the app's keys (key, action, id);
+        ``generic``: the focused widget's own keys (moving in a table…),
+        listed after them under a heading of their own."""
         super().__init__()
         self.title_text, self.text, self.bindings = title, text, bindings
+        self.generic = generic or []
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, show_header=True, header_style="bold", expand=True)
@@ -81,11 +97,19 @@ class HelpScreen(ModalScreen[None]):
             # Rich reads a str cell as markup; keys can come from settings.toml.
             table.add_row(*(escape(shown(cell, CELL_MAX))
                             for cell in (key, description, binding_id)))
+        generic = Table(box=None, show_header=True, header_style="bold", expand=True)
+        generic.add_column("Key", no_wrap=True)
+        generic.add_column("Action")
+        for key, description in self.generic:
+            generic.add_row(*(escape(shown(cell, CELL_MAX)) for cell in (key, description)))
         with Vertical():
             yield Label(Text(f"Help — {shown(self.title_text, CELL_MAX)}"), classes="title")
             with VerticalScroll():
-                yield Static(Text(self.text.strip()))
+                yield Static(Text(reflow(self.text)))
                 yield Static(table)
+                if self.generic:
+                    yield Static(Text("\nMoving around (every table and list)", style="bold"))
+                    yield Static(generic)
             with Horizontal():
                 yield Button("Close (Esc)", id="close", variant="primary")
 
@@ -100,10 +124,14 @@ class ResumeScreen(ModalScreen[BasketRecord | None]):
     DEFAULT_CSS = MODAL_CSS.format(name="ResumeScreen") + """
     ResumeScreen OptionList { height: auto; max-height: 12; }
     """
-    BINDINGS = [Binding("escape", "dismiss(None)", "New basket", id="resume.new")]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close", id="resume.new")]
 
-    def __init__(self, current: BasketRecord | None, recent: list[BasketRecord]) -> None:
+    def __init__(self, current: BasketRecord | None, recent: list[BasketRecord],
+                 *, has_basket: bool = False) -> None:
+        """At start (``current``), Esc starts a new basket; from the palette
+        (no ``current``), Esc closes the list and the basket in use stays."""
         super().__init__()
+        self.has_basket = has_basket
         self.records = [r for r in ([current] if current else []) + recent if r is not None]
         seen: set[tuple[str, str]] = set()
         self.records = [r for r in self.records if not (r.key in seen or seen.add(r.key))]
@@ -119,8 +147,13 @@ class ResumeScreen(ModalScreen[BasketRecord | None]):
             )
             yield OptionList(*options)
             with Horizontal():
-                yield Button("Start a new basket (Esc)", id="new")
+                yield Button(self.escape_label(), id="new")
                 yield Button("Open selected", id="open", variant="primary")
+
+    def escape_label(self) -> str:
+        if self.has_current:
+            return "Start a new basket (Esc)"
+        return "Keep the current basket (Esc)" if self.has_basket else "Close (Esc)"
 
     @staticmethod
     def _describe(record: BasketRecord, current: bool) -> Text:

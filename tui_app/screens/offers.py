@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Vertical
@@ -16,14 +16,15 @@ from textual.lazy import Lazy
 from textual.markup import escape
 from textual.widgets import Button, DataTable, Input, Select, Static
 
-from tui_app.formatting import NAME_MAX, plural, quantity_limits, short, shown
+from tui_app.formatting import NAME_MAX, offer_price, plural, quantity_limits, short, shown
 from tui_app.screens.base import AppScreen
+from tui_app.screens.quantity import QuantityScreen
 from tui_app.services.api.models import (
     ItemType,
     OrderAction,
     trim_spaces,
 )
-from tui_app.widgets.offer_catalogue import CatalogueTable, row_key
+from tui_app.widgets.offer_catalogue import CatalogueTable, add_ons_text, row_key
 from tui_app.widgets.offer_order_form import OrderForm, build_initiate
 from tui_app.widgets.offer_pick import Target, default_quantity, parse_quantity, resolve_target
 from tui_app.widgets.offer_picks import Pick, PickTable
@@ -31,6 +32,7 @@ from tui_app.widgets.order_pane import AS_LISTED, OrderPane
 from tui_app.widgets.plain_input import PlainInput
 
 LOADING = "Loading the catalogue"
+TERM_MAX = 20  # a term in the offer details ("12 months"); a longer one is cut
 LINK_MAX = 300  # an assisted checkout link as shown (ctrl+l copies it whole)
 NEEDS_ORDER_PANE = frozenset(
     {"initiate", "add_pick", "add_highlighted", "add_to_basket", "stage", "new_external_id",
@@ -104,14 +106,20 @@ class OffersScreen(AppScreen):
         self._offers_key: tuple[str, ...] | None = None
         self._endpoint: str | None = None
         self._order_ready = False  # the order pane mounts just after the first paint
+        self._left = False  # another screen was shown since this one was last in view
+        self._complaint = False  # the error panel lists the order's problems
+        self._jumped: str | None = None  # Enter in the filter moved to this offer
 
     # ------------------------------------------------------------- layout
 
     def compose_body(self) -> ComposeResult:
         with Container(id="offers-body"):
             with Vertical(id="catalogue-pane"):
+                # No "select all on focus": a key typed on the catalogue comes
+                # here, and the next one must not replace it. ctrl+f selects all.
                 yield PlainInput(
-                    placeholder="Filter by name, path or id (ctrl+f)", id="filter", compact=True
+                    placeholder="Filter by name, path or id (ctrl+f)", id="filter", compact=True,
+                    select_on_focus=False,
                 )
                 yield Static(LOADING + "…", id="catalogue-status")
                 yield CatalogueTable(id="catalogue")
@@ -121,6 +129,34 @@ class OffersScreen(AppScreen):
 
     def on_mount(self) -> None:
         self.watch(self.app, "busy", self._busy_changed)
+
+    def on_screen_suspend(self) -> None:
+        # A dialog on top keeps the mode; a switch to another screen does not.
+        self._left = self.app.current_mode != self.MODE
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        if self._left:
+            self._left = False
+            self.focus_catalogue()
+
+    def focus_catalogue(self) -> None:
+        """Back on Offers: the keys act on the catalogue, its cursor on a row in view."""
+        table = self.catalogue
+        table.focus()
+        if table.row_count:
+            row = min(max(table.cursor_row, 0), table.row_count - 1)
+            table.move_cursor(row=row, animate=False, scroll=True)
+
+    def on_key(self, event: events.Key) -> None:
+        # Typing on the catalogue types into the filter: no key press is lost.
+        if (self.focused is self.catalogue and event.is_printable and event.character
+                and event.key not in self.active_bindings):  # a key a keymap gave an action
+            event.stop()
+            event.prevent_default()
+            field = self.query_one("#filter", Input)
+            field.focus()
+            field.insert_text_at_cursor(event.character)
 
     @on(OrderPane.Ready)
     def order_pane_ready(self) -> None:
@@ -153,6 +189,8 @@ class OffersScreen(AppScreen):
         note.update(Text("\n".join(shown(line) for line in text.split("\n"))))
         note.set_class(problem, "problem")
         note.set_class(bool(text), "filled")
+        if problem and text:
+            self.call_after_refresh(note.scroll_visible, animate=False)
 
     # ------------------------------------------------------------- redraw
 
@@ -196,6 +234,10 @@ class OffersScreen(AppScreen):
                 text = f"Nothing matches “{typed}” — ctrl+f to change it."
         else:
             text = f"{plural(len(table.offers), 'item')} in the catalogue · Enter adds one"
+        highlighted = table.highlighted
+        if self._jumped and highlighted is not None and row_key(highlighted) == self._jumped:
+            name = shown(highlighted.display_name, 40)
+            text += f" · cursor on {name}: Enter adds it"
         self.query_one("#catalogue-status", Static).update(Text(text))
 
     def _describe_basket(self) -> None:
@@ -236,11 +278,21 @@ class OffersScreen(AppScreen):
                     f"{short(target.version, 12)} (not in the catalogue; any quantity)"
                 )
             else:
-                kind = "add-on" if target.offer.is_add_on else "offer"
-                limits = quantity_limits(target.offer)
+                offer = target.offer
+                kind = "add-on" if offer.is_add_on else "offer"
+                limits = quantity_limits(offer)
                 text = f"→ {target.name} ({where}) · {kind} · quantity {limits}"
                 if target.outdated:
                     text += f"\n  version {short(target.version, 12)} is not the current one"
+                # Everything the table may not have room for, whole.
+                term = shown(offer.data.attributes.term__limio or "—", TERM_MAX)
+                countries = shown(", ".join(offer.countries), NAME_MAX * 2) or "all"
+                add_ons = add_ons_text(offer, self.workspace.offers)
+                text += (
+                    f"\n  {offer_price(offer)} · term {term}"
+                    f"\n  countries: {countries}"
+                    f"\n  {shown(add_ons, NAME_MAX * 2)}"
+                )
             self._note("#pick-target", text)
         self._describe_quantity(target)
 
@@ -336,7 +388,17 @@ class OffersScreen(AppScreen):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
-        self.catalogue.focus()
+        """Enter in the filter goes to the first match, and says so: a second
+        Enter (now on the catalogue) adds it."""
+        table = self.catalogue
+        if not table.shown:
+            self.notify("Nothing matches the filter: change it to find an offer.",
+                        severity="warning", timeout=3)
+            return
+        table.focus()
+        table.move_cursor(row=0, animate=False, scroll=True)
+        self._jumped = row_key(table.shown[0])
+        self._describe_catalogue()
 
     @on(Input.Changed, "#manual-id, #manual-version, #quantity")
     def _pick_changed(self) -> None:
@@ -358,6 +420,7 @@ class OffersScreen(AppScreen):
     @on(DataTable.RowHighlighted, "#catalogue")
     def _row_highlighted(self) -> None:
         self._describe_pick()
+        self._describe_catalogue()
 
     @on(DataTable.RowSelected, "#catalogue")
     def _row_selected(self) -> None:
@@ -368,6 +431,43 @@ class OffersScreen(AppScreen):
         count = len(self.picks.picks)
         self.picks.border_title = f"Items to initiate with ({count})"
         self._note("#items-note", "" if count else "Empty: add offers with Enter or ctrl+o.")
+        self._recheck_order()
+
+    @on(PickTable.QuantityWanted)
+    def _change_pick_quantity(self, event: PickTable.QuantityWanted) -> None:
+        index, pick = event.index, event.pick
+        offer = next((o for o in self.workspace.offers
+                      if o.id == pick.offer_id and o.version == pick.version), None)
+
+        def chosen(quantity: int | None) -> None:
+            if quantity is not None:
+                self.picks.set_quantity(index, quantity)
+                self.notify(f"{pick.label}: quantity {quantity}.", timeout=3, markup=False)
+            self.picks.focus()
+
+        self.app.push_screen(QuantityScreen(pick.label, pick.quantity, offer), chosen)
+
+    @on(Input.Changed, "#order-form Input")
+    def _order_changed(self) -> None:
+        self._recheck_order()
+
+    @on(Select.Changed, "#order-type")
+    def _order_type_changed(self) -> None:
+        self._recheck_order()
+
+    def _recheck_order(self) -> None:
+        """A "not sent" complaint names what is wrong now: it shrinks as fields
+        are fixed, and goes once nothing is."""
+        if not self._complaint or not self._order_ready:
+            return
+        checked = build_initiate(self._order_items(), self.form.values())
+        if checked.body is None:
+            self.error_panel.show_message(
+                "Not sent — fix the fields marked ✗:\n" + "\n".join(checked.lines())
+            )
+        else:
+            self._complaint = False
+            self.error_panel.clear()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         actions = {
@@ -404,7 +504,9 @@ class OffersScreen(AppScreen):
         self._add_to_list(highlighted_only=True)
 
     def action_focus_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        field = self.query_one("#filter", Input)
+        field.focus()
+        field.select_all()
 
     def action_new_external_id(self) -> None:
         value = self.form.new_external_id()
@@ -417,12 +519,14 @@ class OffersScreen(AppScreen):
         else:
             self.notify("This basket has no assisted checkout link.", timeout=3)
 
-    def action_initiate(self) -> None:
-        items: list[dict[str, Any]] = [
+    def _order_items(self) -> list[dict[str, Any]]:
+        return [
             pick.order_item().model_dump(mode="json", exclude_none=True)
             for pick in self.picks.picks
         ]
-        checked = build_initiate(items, self.form.values())
+
+    def action_initiate(self) -> None:
+        checked = build_initiate(self._order_items(), self.form.values())
         self.form.show_problems(checked.problems)
         item_problems = checked.problems.get("items", [])
         if item_problems:
@@ -431,10 +535,12 @@ class OffersScreen(AppScreen):
             self._picks_changed()
         body = checked.body
         if body is None:
+            self._complaint = True
             self.error_panel.show_message(
                 "Not sent — fix the fields marked ✗:\n" + "\n".join(checked.lines())
             )
             return
+        self._complaint = False
         self.call_api("Initiating", lambda: self.workspace.initiate(body), self._initiated)
 
     def _initiated(self, _result: object) -> None:
@@ -458,7 +564,7 @@ class OffersScreen(AppScreen):
                     timeout=20,
                     markup=False,
                 )
-        self.bb.switch_mode("basket")
+        self.go_after_reply("basket", "Basket initiated", "app.basket")
 
     def _basket_add(self, send: bool) -> None:
         basket = self.workspace.basket
@@ -471,7 +577,8 @@ class OffersScreen(AppScreen):
         target, quantity = ready
         # Empty quantity: let the server apply the offer's default.
         action = OrderAction.add(target.offer_id, quantity if self._value("#quantity") else None)
-        what = f"{target.name} ×{action.quantity or 'default'}"  # the name already shown
+        # The offer it acts on, by name: the one highlighted (or typed), not a guess.
+        what = f"{target.name} ×{quantity}"  # the name already shown
         where = shown(basket.basket_id, NAME_MAX)
         if not send:
             self.workspace.stage(action)
@@ -514,6 +621,12 @@ class OffersScreen(AppScreen):
                 "Add the typed offer id to the pick list",
                 escape(short(self._value("#manual-id"), 40)),
                 self.action_add_pick,
+            )
+        if self.picks.picks:
+            yield SystemCommand(
+                "Change the quantity of the highlighted pick",
+                "A line of 'Items to initiate with' (Enter or c on the list)",
+                self.picks.action_change_quantity,
             )
         basket = self.workspace.basket
         if basket is not None:

@@ -123,6 +123,7 @@ ctrl+t tests the form without saving; ctrl+o connects with it.
         super().__init__()
         self.current_key: str | None = None  # the list entry shown on the right
         self._complaint = False  # the error panel lists the form's problems
+        self._complaint_prefix = "Not saved"  # … or "Not tested"
 
     # ------------------------------------------------------------- layout
 
@@ -305,13 +306,22 @@ ctrl+t tests the form without saving; ctrl+o connects with it.
 
     @on(ProfileForm.Edited)
     def _edited(self, event: ProfileForm.Edited) -> None:
-        # A "not saved" complaint goes once every field is fine again.
-        if self._complaint and event.check.ok:
+        # A "not saved" complaint names what is wrong now, and goes once
+        # every field is fine again.
+        if not self._complaint:
+            return
+        check = event.check
+        if self._complaint_prefix == "Not tested":
+            check = self.form.check(for_test=True)
+        if check.ok:
             self._complaint = False
             self.error_panel.clear()
+        else:
+            self.error_panel.show_message(f"{self._complaint_prefix} — {check.summary()}")
 
     def _complain(self, message: str) -> None:
         self._complaint = True
+        self._complaint_prefix = message.split(" — ", 1)[0]
         self.error_panel.show_message(message)
 
     @on(Input.Submitted)
@@ -435,6 +445,8 @@ ctrl+t tests the form without saving; ctrl+o connects with it.
             text.append(shown(report.message, MESSAGE_MAX))  # the server's words
         panel.update(text)
         panel.add_class("shown")
+        # At 80×24 the result is under the form: bring it into view.
+        self.call_after_refresh(panel.scroll_visible, animate=False)
 
     def action_use(self) -> None:
         key = self.current_key or SANDBOX_KEY

@@ -77,12 +77,15 @@ def order_rows(order: Order) -> list[Row]:
 
 class ScenariosScreen(AppScreen):
     MODE = "scenarios"
+    # The list of files first: arrows move in it, Enter opens one.
+    AUTO_FOCUS = "#scenario-list"
     # What stays on a narrow key bar, most important first.
     KEY_PRIORITY = ("next_step", "run_all", "stop", "record")
     HELP = """
 Replay a scenario file against the active profile and watch the basket change.
-Pick a file from the list (Enter) or type its path and press Enter; problems in
-the file are listed with their line numbers and nothing is sent.
+Pick a file from the list (↑/↓, Enter) or type its path and press Enter;
+focus stays on the list. Problems in the file are listed with their line
+numbers and nothing is sent.
 n runs the next step (the first n starts), r runs every remaining step, Esc stops.
 Each step shows its verdict and time; a failed step lists expected vs actual.
 ctrl+r records this session's own initiate/update/validate calls as a new
@@ -114,6 +117,7 @@ The same files run headless with: basket-builder run FILE...
         self._go = asyncio.Event()
         self._run_all = False
         self._worker: Worker | None = None
+        self._file_error = False  # the error panel is about a file that would not open
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="scenario-panes"):
@@ -143,6 +147,8 @@ The same files run headless with: basket-builder run FILE...
         # Text, not a str: an option list reads a str as markup, and a file name
         # is data. Whole (an entry may wrap): the end of a path is its name.
         listing.add_options([Option(outside(self._display(p)), id=str(p)) for p in files])
+        if files and listing.highlighted is None:
+            listing.highlighted = 0
 
     @staticmethod
     def _display(path: Path) -> str:
@@ -158,6 +164,23 @@ The same files run headless with: basket-builder run FILE...
         if event.input.id == "scenario-path" and event.value.strip():
             self.open(Path(event.value.strip()).expanduser())
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # A file's problems are about that file: typing another path puts them away.
+        if event.input.id == "scenario-path" and self._file_error:
+            self._file_error = False
+            self.error_panel.clear()
+
+    def on_screen_suspend(self) -> None:
+        self._left = self.app.current_mode != self.MODE
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        if getattr(self, "_left", False):
+            self._left = False
+            steps = self.query_one("#scenario-steps", DataTable)
+            if self.focused is not steps:
+                self.query_one("#scenario-list", OptionList).focus()
+
     def open(self, path: Path) -> None:
         if self._worker is not None and self._worker.is_running:
             self.notify("A scenario is running — Esc stops it first.", severity="warning")
@@ -166,7 +189,9 @@ The same files run headless with: basket-builder run FILE...
             scenario = load_scenario(path)
         except ScenarioError as exc:
             self.error_panel.show_message("\n".join(str(p) for p in exc.problems[:6]))
+            self._file_error = True
             return
+        self._file_error = False
         self.error_panel.clear()
         self.scenario, self.results = scenario, []
         self.query_one("#scenario-title", Static).update(
@@ -176,7 +201,14 @@ The same files run headless with: basket-builder run FILE...
         self._show_steps()
         self.query_one("#scenario-detail", Static).update("")
         self.query_one(BasketTable).sync([])
-        self.query_one("#scenario-steps", DataTable).focus()
+        # Focus stays on (or comes back to) the list, on the file opened: n and
+        # r act from there, and another file is one arrow away.
+        listing = self.query_one("#scenario-list", OptionList)
+        index = next((i for i, option in enumerate(listing.options)
+                      if option.id == str(path)), None)
+        if index is not None:
+            listing.highlighted = index
+        listing.focus()
 
     # ------------------------------------------------------------- running
 

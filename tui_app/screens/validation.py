@@ -16,7 +16,7 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from tui_app.formatting import NAME_MAX, plural, short, shown
-from tui_app.screens.base import AppScreen
+from tui_app.screens.base import AppScreen, confirmed_words, read_back_basket
 from tui_app.services.api.models import ValidateResponse, ValidationProblem
 from tui_app.services.workspace import Basket, BlockedProduct
 from tui_app.widgets.basket_tree import JsonTree
@@ -59,14 +59,16 @@ class ValidationScreen(AppScreen):
 
     MODE = "validation"
     # What stays on a narrow key bar, most important first.
-    KEY_PRIORITY = ("revalidate", "back", "copy_id")
+    KEY_PRIORITY = ("revalidate", "back", "refresh_basket", "copy_id")
     HELP = """
 The result of the last validation of the current basket: a verdict, the
 blocked products (by offer name, with the server's reasons; their rows are
 marked "✗ blocked" on the Basket screen), the other problems found, and the
 full checkout object the server returned, as a tree (Enter or Space opens a
 branch). Press b to go back to the basket to fix it, v to validate again,
-i to copy the basket id.
+r to read the basket back from the server (after a change made elsewhere;
+it says whether anything changed), i to copy the basket id. The banner's
+lower edge says when the server last confirmed the basket.
 """
     DEFAULT_CSS = """
     ValidationScreen #verdict {
@@ -84,6 +86,7 @@ i to copy the basket id.
     BINDINGS = [
         Binding("b", "back", "Back to basket", id="validation.back"),
         Binding("v", "revalidate", "Validate again", id="validation.revalidate"),
+        Binding("r", "refresh_basket", "Refresh", id="validation.refresh"),
         Binding("i", "copy_id", "Copy id", id="validation.copy_id"),
     ]
 
@@ -102,6 +105,7 @@ i to copy the basket id.
         self.query_one("#problems-pane").border_title = "Problems"
         self.query_one(JsonTree).border_title = "Checkout (as the server returned it)"
         self.follow_context(self.redraw)
+        self.tick_confirmed(self.draw_confirmed)
         self.query_one(JsonTree).focus()
 
     # ------------------------------------------------------------- drawing
@@ -116,9 +120,16 @@ i to copy the basket id.
         banner.update(Text(words))
         for name in ("valid", "invalid", "unknown"):
             banner.set_class(name == kind, name)
+        self.draw_confirmed()
         self.query_one("#problems", Static).update(self.problems_text(basket, blocked, others))
         self.draw_tree(verdict)
         self.refresh_bindings_if_changed()
+
+    def draw_confirmed(self) -> None:
+        """The banner's lower edge: when the server last confirmed the basket."""
+        basket = self.workspace.basket
+        at = basket.confirmed_at if basket is not None and basket.validation else None
+        self.query_one("#verdict", Static).border_subtitle = confirmed_words(at)
 
     def problems_text(
         self, basket: Basket | None, blocked: list[BlockedProduct],
@@ -181,7 +192,8 @@ i to copy the basket id.
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Without a basket there is nothing to validate or copy.
-        return not (action in {"revalidate", "copy_id"} and self.workspace.basket is None)
+        return not (action in {"revalidate", "copy_id", "refresh_basket"}
+                    and self.workspace.basket is None)
 
     def action_back(self) -> None:
         self.bb.switch_mode("basket")
@@ -189,6 +201,10 @@ i to copy the basket id.
     def action_revalidate(self) -> None:
         if self.workspace.basket is not None:
             self.call_api("Validating", self.workspace.validate)
+
+    def action_refresh_basket(self) -> None:
+        if self.workspace.basket is not None:
+            read_back_basket(self)
 
     def action_copy_id(self) -> None:
         basket = self.workspace.basket
@@ -202,6 +218,8 @@ i to copy the basket id.
         if basket is not None:
             yield SystemCommand("Validation: validate again", "Ask the server for a new verdict",
                                 self.action_revalidate)
+            yield SystemCommand("Validation: refresh", "Read the basket back from the server",
+                                self.action_refresh_basket)
             # The palette reads help as markup: the tenant's id is escaped for it.
             yield SystemCommand("Validation: copy basket id", escape(shown(basket.basket_id)),
                                 self.action_copy_id)

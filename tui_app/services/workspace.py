@@ -54,6 +54,12 @@ if TYPE_CHECKING:
     from tui_app.services.api.client import CheckoutClient, Result
 
 
+def now() -> datetime:
+    """The clock behind "confirmed 14:32:05", in local time. Tests replace it
+    (module attribute) so what is on screen does not drift."""
+    return datetime.now().astimezone()
+
+
 def new_external_id() -> str:
     """A fresh, unmistakable order reference."""
     return f"bb-{uuid.uuid4()}"
@@ -79,6 +85,9 @@ class Basket:
     # saw (it was killed) may have changed the basket since. Cleared by every
     # reply that carries the basket (update, validate, initiate).
     cached: bool = False
+    # When a reply last carried this basket's contents (initiate, update,
+    # validate, a read-back): what is shown is the server's state as of then.
+    confirmed_at: datetime | None = None
 
     @property
     def items(self) -> list[BasketItem]:
@@ -304,6 +313,7 @@ class Workspace:
             country=body.order.country,
             assisted_link=data.assistedCheckoutLink,
             expires_at=data.expiresAt,
+            confirmed_at=now(),
         )
         self.staged = []
         self.remember()
@@ -322,6 +332,7 @@ class Workspace:
         basket.order = result.data.order
         basket.validation = None  # the basket changed: the old verdict no longer holds
         basket.order_unknown = basket.cached = False
+        basket.confirmed_at = now()
         self.remember()
         return result
 
@@ -376,6 +387,7 @@ class Workspace:
         basket.order = verdict.checkout
         basket.validation = verdict
         basket.order_unknown = basket.cached = False
+        basket.confirmed_at = now()
         self.remember()
 
     def stage(self, action: OrderAction) -> None:
@@ -398,6 +410,7 @@ class Workspace:
         basket.validation = result.data
         basket.order = result.data.checkout  # validate also reports the current state
         basket.order_unknown = basket.cached = False
+        basket.confirmed_at = now()
         self.remember()
         return result
 

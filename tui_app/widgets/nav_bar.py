@@ -44,6 +44,8 @@ class NavBar(Widget, can_focus=False):
             # A click goes there too: a browser may keep the F-keys for itself.
             click = Style.from_meta({"@click": f"app.go({mode!r})"})
             if mode == self.mode:
+                if level:  # compact: a space keeps it off the tab before it
+                    line.append(" ")
                 line.append(f"▸{key} {title} ", style=Style(bold=True, reverse=True) + click)
             elif level == 0:
                 line.append(f" {key} {label} ", style=click)
@@ -52,7 +54,8 @@ class NavBar(Widget, can_focus=False):
         help_key = shown(key_display(self.app, "app.help"), 20)
         quit_key = shown(key_display(self.app, "app.quit"), 20)
         palette = "ctrl+p commands" if level == 0 else "^p"
-        line.append(f"  {help_key} help · {palette} · {quit_key} quit", style="dim")
+        gap = "  " if level == 0 else " "
+        line.append(f"{gap}{help_key} help · {palette} · {quit_key} quit", style="dim")
         return line
 
     def render(self) -> RenderResult:

@@ -5,15 +5,42 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.widgets import DataTable
 
-from tui_app.formatting import cell, clip, offer_price, quantity_limits
+from tui_app.formatting import CELL_MAX, cell, clip, money, offer_price, quantity_limits
 from tui_app.services.api.models import CatalogueOffer
 
 COLUMNS = ("Name", "Type", "Price", "Term", "Quantity", "Countries", "Add-ons")
 COUNTRIES_SHOWN = 4
 ADD_ONS_WIDTH = 40
+# When the full row does not fit: a shorter set of columns, each cell whole
+# (the highlighted offer's details are spelt out under "Pick an offer").
+COMPACT_COLUMNS = ("Name", "Type", "Price", "Term", "Qty", "Countries")
+COMPACT_DROP = ("Countries", "Term", "Qty", "Type")  # the first to go when narrower
+NAME_MIN = 12
+# From this width on the full row is kept (the rest of it scrolls sideways),
+# however long a tenant's names are: the compact one is for narrow tables.
+FULL_ROOM = 88
+PADDING = 2  # a column's cell padding, both sides
+
+
+def first_price(offer: CatalogueOffer) -> str:
+    """The offer's first price, whole, and how many others: '£9.99 +4 more'."""
+    prices = offer.prices
+    if not prices:
+        return "—"
+    first = money(prices[0].value, prices[0].currencyCode)
+    return f"{first} +{len(prices) - 1} more" if len(prices) > 1 else first
+
+
+def countries_short(offer: CatalogueOffer) -> str:
+    codes = offer.countries
+    if not codes:
+        return "all"
+    return f"{codes[0]} +{len(codes) - 1}" if len(codes) > 1 else codes[0]
 
 
 def countries_cell(offer: CatalogueOffer) -> str:
@@ -53,6 +80,24 @@ def add_ons_cell(offer: CatalogueOffer, offers: Sequence[CatalogueOffer]) -> str
     return clip(", ".join(names), ADD_ONS_WIDTH)
 
 
+def add_ons_text(offer: CatalogueOffer, offers: Sequence[CatalogueOffer]) -> str:
+    """Every add-on of an offer by name (or the offers an add-on is for), uncut."""
+    if offer.is_add_on:
+        parents = [parent.display_name for parent in parents_of(offer, offers)]
+        return f"add-on for: {', '.join(parents) or 'no offer'}"
+    cross = offer.data.attributes.cross_sell_addons__limio
+    if cross is None or not cross.items:
+        return "add-ons: none"
+    by_id = {o.id: o for o in offers}
+    names = []
+    for link in cross.items:
+        known = by_id.get(link.id or "")
+        names.append(
+            known.display_name if known else (link.path or link.id or "?").rsplit("/", 1)[-1]
+        )
+    return f"add-ons: {', '.join(names)}"
+
+
 def type_cell(offer: CatalogueOffer) -> str:
     return "add-on" if offer.is_add_on else "offer"
 
@@ -69,10 +114,17 @@ def row_key(offer: CatalogueOffer) -> str:
 
 class CatalogueTable(DataTable):
     """Shows ``offers`` narrowed by ``filter_text``; ``highlighted`` is the
-    offer under the cursor (None when no row matches)."""
+    offer under the cursor (None when no row matches).
+
+    Laid out for its width: the full row when it fits, or at least when its
+    prices are whole in view; else a compact row (the first price and how
+    many others, fewer columns, long names cut) that needs no sideways
+    scrolling. No cell is ever cut mid-number."""
 
     DEFAULT_CSS = """
     CatalogueTable { height: 1fr; }
+    /* Focus shows in every theme: the header takes the accent colour. */
+    CatalogueTable:focus > .datatable--header { background: $accent; color: $text; }
     """
 
     def __init__(self, **kwargs: object) -> None:
@@ -80,9 +132,74 @@ class CatalogueTable(DataTable):
         self.offers: list[CatalogueOffer] = []
         self.shown: list[CatalogueOffer] = []
         self.filter_text = ""
+        # The columns on show and the width names are cut to (None: not cut).
+        self.columns_shown: tuple[str, ...] = COLUMNS
+        self.name_width: int | None = None
 
     def on_mount(self) -> None:
         self.add_columns(*COLUMNS)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        keep = self.highlighted
+        if self._relayout():
+            self._fill(keep)
+
+    # ------------------------------------------------------------- layout
+
+    @property
+    def compact(self) -> bool:
+        return self.columns_shown != COLUMNS
+
+    def _natural(self, column: str, compact: bool) -> int:
+        """The width of a column with every cell whole, padding included."""
+        values = [cell(self._value(column, offer, compact)).plain for offer in self.offers]
+        return max([cell_len(column), *(cell_len(value) for value in values)]) + PADDING
+
+    def _layout(self) -> tuple[tuple[str, ...], int | None]:
+        room = self.size.width - self.styles.scrollbar_size_vertical
+        if room <= 0 or not self.offers:
+            return self.columns_shown, self.name_width
+        full = {column: self._natural(column, False) for column in COLUMNS}
+        whole = full["Name"] + full["Type"] + full["Price"] <= room
+        if sum(full.values()) <= room or whole or room >= FULL_ROOM:
+            return COLUMNS, None
+        columns = list(COMPACT_COLUMNS)
+        widths = {column: self._natural(column, True) for column in COMPACT_COLUMNS}
+        for drop in COMPACT_DROP:
+            others = sum(widths[c] for c in columns if c != "Name")
+            if min(widths["Name"], NAME_MIN + PADDING) + others <= room:
+                break
+            columns.remove(drop)
+        others = sum(widths[c] for c in columns if c != "Name")
+        name = max(room - others, NAME_MIN + PADDING)
+        return tuple(columns), (name - PADDING if name < widths["Name"] else None)
+
+    def _relayout(self) -> bool:
+        """Choose the columns for the width; True when they changed."""
+        layout = self._layout()
+        if layout == (self.columns_shown, self.name_width):
+            return False
+        self.columns_shown, self.name_width = layout
+        self.clear(columns=True)
+        self.add_columns(*self.columns_shown)
+        return True
+
+    def _value(self, column: str, offer: CatalogueOffer, compact: bool) -> str:
+        if column == "Name":
+            return offer.display_name
+        if column == "Type":
+            return type_cell(offer)
+        if column == "Price":
+            return first_price(offer) if compact else offer_price(offer)
+        if column == "Term":
+            return offer.data.attributes.term__limio or "—"
+        if column in ("Quantity", "Qty"):
+            return quantity_limits(offer)
+        if column == "Countries":
+            return countries_short(offer) if compact else countries_cell(offer)
+        return add_ons_cell(offer, self.offers)
+
+    # ------------------------------------------------------------- rows
 
     def show(self, offers: Sequence[CatalogueOffer], filter_text: str | None = None) -> None:
         """Redraw with these offers (and a new filter), keeping the cursor on
@@ -91,26 +208,31 @@ class CatalogueTable(DataTable):
         self.offers = list(offers)
         if filter_text is not None:
             self.filter_text = filter_text
+        self._relayout()
+        self._fill(keep)
+
+    def _fill(self, keep: CatalogueOffer | None) -> None:
         self.shown = [o for o in self.offers if matches(o, self.filter_text)]
         self.clear()
         for offer in self.shown:
-            self.add_row(*self.cells(offer), key=row_key(offer))
+            self.add_row(*self.row_cells(offer), key=row_key(offer))
         if keep is not None and keep in self.shown:
             self.move_cursor(row=self.shown.index(keep), animate=False)
 
+    def row_cells(self, offer: CatalogueOffer) -> list[Text]:
+        """The row as laid out for the width: each cell the tenant's text, one line."""
+        if not self.compact:
+            return self.cells(offer)
+        return [
+            cell(self._value(column, offer, True),
+                 width=self.name_width or CELL_MAX if column == "Name" else CELL_MAX)
+            for column in self.columns_shown
+        ]
+
     def cells(self, offer: CatalogueOffer) -> list[Text]:
-        """One row: every cell is the tenant's text, so Text (a str would be
-        read as markup), one line each."""
-        values = (
-            offer.display_name,
-            type_cell(offer),
-            offer_price(offer),
-            offer.data.attributes.term__limio or "—",
-            quantity_limits(offer),
-            countries_cell(offer),
-            add_ons_cell(offer, self.offers),
-        )
-        return [cell(value) for value in values]
+        """The full row: every cell is the tenant's text, so Text (a str would
+        be read as markup), one line each."""
+        return [cell(self._value(column, offer, False)) for column in COLUMNS]
 
     @property
     def highlighted(self) -> CatalogueOffer | None:

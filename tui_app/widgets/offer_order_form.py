@@ -291,6 +291,11 @@ class OrderForm(Vertical):
                 self.set_note(key, problems.get(key, []))
         if problems.get("tracking"):
             self.query_one(Collapsible).collapsed = False
+        # The first problem's note in view (at 80×24 the form is below the fold).
+        first = next((key for key in FIELDS if key != "items" and problems.get(key)), None)
+        if first is not None:
+            note = self.query_one(f"#{first}-note", Static)
+            self.call_after_refresh(note.scroll_visible, animate=False)
 
     def describe_country(self) -> None:
         """Say which country the code is, or why it is not one, as it is typed."""

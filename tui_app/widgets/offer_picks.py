@@ -3,7 +3,7 @@ shown before anything is sent."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from textual.binding import Binding
 from textual.message import Message
@@ -41,17 +41,27 @@ class Pick:
 
 
 class PickTable(DataTable):
-    """The pick list; Delete removes the highlighted line."""
+    """The pick list; Delete removes the highlighted line, Enter or c changes
+    its quantity."""
 
     DEFAULT_CSS = """
     PickTable { height: auto; max-height: 8; }
+    PickTable:focus > .datatable--header { background: $accent; color: $text; }
     """
     BINDINGS = [
         Binding("delete,backspace", "remove", "Remove item", id="offers.remove_pick"),
+        Binding("enter,c", "change_quantity", "Change quantity", id="offers.pick_quantity"),
     ]
 
     class Changed(Message):
-        """The list gained or lost a line."""
+        """The list gained or lost a line, or a line changed."""
+
+    class QuantityWanted(Message):
+        """The user asked to change the quantity of line ``index``."""
+
+        def __init__(self, index: int, pick: Pick) -> None:
+            super().__init__()
+            self.index, self.pick = index, pick
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
@@ -84,6 +94,17 @@ class PickTable(DataTable):
     def clear_picks(self) -> None:
         self.picks = []
         self._redraw()
+
+    def set_quantity(self, index: int, quantity: int) -> None:
+        self.picks[index] = replace(self.picks[index], quantity=quantity)
+        self._redraw()
+        self.move_cursor(row=index, animate=False)
+
+    def action_change_quantity(self) -> None:
+        if not self.picks or not 0 <= self.cursor_row < len(self.picks):
+            self.notify("The list is empty: add an offer first.", timeout=3)
+            return
+        self.post_message(self.QuantityWanted(self.cursor_row, self.picks[self.cursor_row]))
 
     def action_remove(self) -> None:
         if not self.picks or not 0 <= self.cursor_row < len(self.picks):
