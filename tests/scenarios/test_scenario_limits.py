@@ -33,23 +33,13 @@ from tui_app.services.scenarios.loading import (
     parse_scenario,
 )
 
+from scenario_texts import INITIATE_STEP
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.toml"))
 
 HEADER = 'version = 1\nname = "edges"\n\n'
-INITIATE = """\
-[[steps]]
-name = "create"
-action = "initiate"
-[steps.body.order]
-external_id = "qa-${uuid}"
-country = "GB"
-source = "scenario"
-order_type = "new"
-[[steps.body.order.orderItems]]
-offer = { name = "Digital Monthly" }
-quantity = 2
-"""
+INITIATE = INITIATE_STEP
 
 
 def problems(text: str, path: str = "s.toml") -> list[str]:

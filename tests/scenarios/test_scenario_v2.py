@@ -12,6 +12,7 @@ from tui_app.services.scenarios.loading import ScenarioError, load_scenario, par
 from tui_app.services.scenarios.replay import run_scenario
 
 from sandboxed import client_for
+from scenario_texts import INITIATE_STEP
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKED = ROOT / "examples" / "regression" / "captures-and-checks.toml"
@@ -20,18 +21,7 @@ TABLE = ROOT / "examples" / "regression" / "country-table.toml"
 HEAD = """version = 2
 name = "v2"
 
-[[steps]]
-name = "create"
-action = "initiate"
-[steps.body.order]
-external_id = "qa-${uuid}"
-country = "GB"
-source = "scenario"
-order_type = "new"
-[[steps.body.order.orderItems]]
-offer = { name = "Digital Monthly" }
-quantity = 2
-"""
+""" + INITIATE_STEP
 
 
 def problems(text: str, variables=None) -> list[str]:
