@@ -37,7 +37,10 @@ if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
 selenium = pytest.importorskip("selenium", reason="browser tests need selenium (the test extra)")
 
 from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import WebDriverException  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -181,7 +184,10 @@ def wait_for(check: Callable[[], object], what: str, detail: Callable[[], str] =
              timeout: float = WAIT):
     deadline = time.monotonic() + timeout
     while True:
-        result = check()
+        try:
+            result = check()
+        except StaleElementReferenceException:
+            result = None  # the page was replaced between finding and reading: look again
         if result:
             return result
         if time.monotonic() > deadline:
