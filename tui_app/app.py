@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import difflib
 import importlib
 import sys
 from collections.abc import Callable, Iterable
@@ -283,6 +282,8 @@ class BasketBuilderApp(App[None]):
             if binding_id in known:
                 continue
             self._keymap.pop(binding_id, None)
+            import difflib  # only for a misspelt binding id, never before the first paint
+
             close = difflib.get_close_matches(binding_id, sorted(known), n=1)
             problems.append(
                 f'"{binding_id}": no binding has this id — ignored'

@@ -10,21 +10,13 @@ import pytest
 from tui_app.services.scenarios.format import parse_reference, references_in, substitute
 from tui_app.services.scenarios.loading import ScenarioError, load_scenario, parse_scenario
 
+from scenario_texts import INITIATE_STEP
+
 GOOD = """\
 version = 1
 name = "good"
 
-[[steps]]
-name = "create"
-action = "initiate"
-[steps.body.order]
-external_id = "qa-${uuid}"
-country = "GB"
-source = "scenario"
-order_type = "new"
-[[steps.body.order.orderItems]]
-offer = { name = "Digital Monthly" }
-quantity = 2
+""" + INITIATE_STEP + """\
 [[steps.body.order.orderItems]]
 offer = { id = "abc", version = "def" }
 [steps.expect]

@@ -43,10 +43,11 @@ class NavBar(Widget, can_focus=False):
             label = (title, short, "")[level]
             # A click goes there too: a browser may keep the F-keys for itself.
             click = Style.from_meta({"@click": f"app.go({mode!r})"})
-            if mode == self.mode:
-                if level:  # compact: a space keeps it off the tab before it
-                    line.append(" ")
+            if mode == self.mode and level == 0:
                 line.append(f"▸{key} {title} ", style=Style(bold=True, reverse=True) + click)
+            elif mode == self.mode:  # compact: one space on each side, like the others
+                line.append(" ")
+                line.append(f"▸{key} {title}", style=Style(bold=True, reverse=True) + click)
             elif level == 0:
                 line.append(f" {key} {label} ", style=click)
             else:
