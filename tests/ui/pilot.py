@@ -73,3 +73,14 @@ async def initiate(pilot, *lines: tuple[str, int], country: str = "GB") -> list[
 
 def text_of(app, selector: str) -> str:
     return str(app.screen.query_one(selector).render())
+
+
+def screen_lines(app) -> list[str]:
+    """What the terminal would be sent for the current screen, line by line
+    (dialogs and notices included: they are drawn on the screen)."""
+    strips = app.screen._compositor.render_strips()
+    return ["".join(segment.text for segment in strip) for strip in strips]
+
+
+def screen_text(app) -> str:
+    return "\n".join(screen_lines(app))

@@ -9,14 +9,17 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, OptionList, RadioButton, Static
+from textual.widgets._toast import Toast
 
 from tui_app.screens.quantity import QuantityScreen
 from tui_app.themes import builtin_theme_dir
+from tui_app.widgets.basket_table import BasketTable
 from tui_app.widgets.error_panel import ErrorPanel
+from tui_app.widgets.key_bar import KeyBar
 from tui_app.widgets.offer_catalogue import CatalogueTable
 from tui_app.widgets.offer_picks import PickTable
 
-from pilot import build_app, initiate, ready, settle
+from pilot import build_app, initiate, ready, screen_text, settle
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 AMOUNT = re.compile(r"(?:CA\$|A\$|[£€$])\d[\d,]*\.\d\d")
@@ -145,6 +148,29 @@ async def test_a_problem_under_the_order_form_is_scrolled_into_view_at_80x24(
         assert in_view(app.screen.query_one("#items-note"), pane)
 
 
+
+async def test_notices_take_their_own_rows_and_cover_nothing_on_the_basket(tmp_path, sandbox):
+    app = build_app(tmp_path, sandbox, first_screen="basket")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await ready(pilot)
+        await initiate(pilot, ("Digital Monthly", 1), ("Digital Annual", 1))
+        await settle(pilot)
+        app.screen.query_one(BasketTable).focus()
+        await pilot.press("s", "x", "y")  # stage mode: the Staged actions panel shows
+        await settle(pilot)
+        app.notify("Copied the basket id: basket-1234")
+        await pilot.pause()
+        await pilot.pause()
+        staged = app.screen.query_one("#basket-staged")
+        key_bar = app.screen.query_one(KeyBar)
+        toasts_on_screen = list(app.screen.query(Toast))
+        assert toasts_on_screen, "no notice is shown"
+        for toast in toasts_on_screen:
+            assert not toast.region.overlaps(staged.region), "a notice covers the staged actions"
+            assert not toast.region.overlaps(key_bar.region), "a notice covers the key bar"
+            assert toast.region.width >= 70, "a notice is squeezed into a corner"
+        assert "remove" in str(staged.render())
+        assert "Copied the basket id" in screen_text(app)
 # --------------------------------------------------------------- 4. errors are current
 
 

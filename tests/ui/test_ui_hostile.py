@@ -36,7 +36,7 @@ from tui_app.widgets.error_panel import ErrorPanel
 from tui_app.widgets.offer_picks import PickTable
 from tui_app.widgets.plain_input import visible
 
-from pilot import build_app, ready, settle
+from pilot import build_app, ready, screen_lines, settle
 
 LONG = "x" * 5000
 CONTROL = "control characters (line breaks, tabs, escape codes)"
@@ -91,17 +91,11 @@ def note(pilot: Pilot, selector: str) -> str:
     return str(pilot.app.screen.query_one(selector).render())
 
 
-def screen_lines(pilot: Pilot) -> list[str]:
-    """What the terminal would be sent for the current screen, line by line."""
-    strips = pilot.app.screen._compositor.render_strips()
-    return ["".join(segment.text for segment in strip) for strip in strips]
-
-
 def assert_screen_is_sane(pilot: Pilot) -> None:
     """Still running, no traceback, and nothing on screen that would act on
     the terminal instead of being drawn."""
     assert pilot.app.is_running and pilot.app.return_code is None
-    lines = screen_lines(pilot)
+    lines = screen_lines(pilot.app)
     assert not any("Traceback" in line for line in lines)
     leaked = [line for line in lines if SCREEN_CONTROLS.search(line)]
     assert leaked == [], f"raw control characters drawn: {leaked[:2]!r}"
@@ -273,7 +267,7 @@ async def test_hostile_text_is_drawn_as_visible_symbols_and_the_select_keeps_its
         await paste_into(pilot, "#source", "\x1b[31mred\x00\u202eevil")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        lines = screen_lines(pilot)
+        lines = screen_lines(pilot.app)
         assert any("␛[31mred␀\ufffdevil" in line for line in lines)  # literally, not red
         assert_screen_is_sane(pilot)
         # Markup-like text is text: neither a style nor a crash.
@@ -282,7 +276,7 @@ async def test_hostile_text_is_drawn_as_visible_symbols_and_the_select_keeps_its
         await paste_into(pilot, "#source", "[@click=app.quit]quit[/]")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert any("[@click=app.quit]quit[/]" in line for line in screen_lines(pilot))
+        assert any("[@click=app.quit]quit[/]" in line for line in screen_lines(pilot.app))
         assert_screen_is_sane(pilot)
         # The order type is a choice: a paste or typing cannot make it anything else.
         select = app.screen.query_one("#order-type", Select)
@@ -308,7 +302,7 @@ async def test_the_filter_shows_hostile_text_literally(tmp_path, sandbox):
             assert "Nothing matches" in note(pilot, "#catalogue-status")
             assert_screen_is_sane(pilot)
         await paste_into(pilot, "#filter", "\x1b[31mred")
-        assert any("␛[31mred" in line for line in screen_lines(pilot))
+        assert any("␛[31mred" in line for line in screen_lines(pilot.app))
 
 
 async def test_a_typed_offer_id_version_or_quantity_with_hostile_text_is_refused(
@@ -450,13 +444,13 @@ async def test_a_profile_named_with_emoji_and_arabic_is_saved_listed_and_used(tm
         entries = app.screen.query_one(OptionList)
         prompts = [str(entries.get_option_at_index(i).prompt) for i in range(entries.option_count)]
         assert any(prompt.startswith(name) for prompt in prompts)
-        assert any(name in line for line in screen_lines(pilot))  # drawn, markup and all
+        assert any(name in line for line in screen_lines(pilot.app))  # drawn, markup and all
         assert_screen_is_sane(pilot)
         await pilot.press("ctrl+o")
         await settle(pilot)
         assert app.workspace.profile.name == name
         assert app.workspace.offers
-        assert any(f"TENANT  {name}" in line for line in screen_lines(pilot))  # context bar
+        assert any(f"TENANT  {name}" in line for line in screen_lines(pilot.app))  # context bar
         assert_screen_is_sane(pilot)
 
 

@@ -53,7 +53,7 @@ from tui_app.widgets.exchange_list import ExchangeList
 from tui_app.widgets.offer_catalogue import CatalogueTable
 from tui_app.widgets.offer_picks import PickTable
 
-from pilot import build_app, ready, settle
+from pilot import build_app, ready, screen_lines, settle
 
 # What must never be drawn: it would act on the terminal instead.
 RAW = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -71,15 +71,8 @@ def tenant():
 # --------------------------------------------------------------------------- helpers
 
 
-def screen_lines(pilot: Pilot) -> list[str]:
-    """What the terminal would be sent for the current screen, line by line
-    (notifications included: they are drawn on the screen)."""
-    strips = pilot.app.screen._compositor.render_strips()
-    return ["".join(segment.text for segment in strip) for strip in strips]
-
-
 def on_screen(pilot: Pilot) -> str:
-    return "\n".join(screen_lines(pilot))
+    return "\n".join(screen_lines(pilot.app))
 
 
 def assert_sane(pilot: Pilot, *, svg: bool = False) -> None:
@@ -87,7 +80,7 @@ def assert_sane(pilot: Pilot, *, svg: bool = False) -> None:
     with ``svg``, not in the exported screenshot either (slower)."""
     app = pilot.app
     assert app.is_running and app.return_code is None
-    lines = screen_lines(pilot)
+    lines = screen_lines(pilot.app)
     assert not any("Traceback" in line for line in lines)
     leaked = [line for line in lines if RAW.search(line)]
     assert leaked == [], f"raw control characters drawn: {leaked[:2]!r}"
