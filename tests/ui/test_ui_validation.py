@@ -10,7 +10,7 @@ from tui_app.screens.validation import ValidationScreen
 from tui_app.widgets.basket_table import BasketTable
 from tui_app.widgets.basket_tree import JsonTree
 
-from pilot import build_app, initiate, ready, settle, text_of
+from pilot import build_app, initiate, ready, screen_text, settle, text_of
 
 
 async def test_before_any_validation_it_says_so(tmp_path, sandbox):
@@ -78,10 +78,25 @@ async def test_other_problems_are_named_by_offer(tmp_path, sandbox):
         await initiate(pilot, ("Team Digital", 3))  # below the minimum of 5
         await pilot.press("v")  # validate again, from this screen
         await settle(pilot)
-        assert text_of(app, "#verdict") == "✗ NOT VALID — 1 other problem"
+        assert text_of(app, "#verdict") == "✗ NOT VALID — 1 problem: quantity out of range"
         problems = text_of(app, "#problems")
         assert "Team Digital — quantity out of range" in problems
         assert "from 5 to 250 in steps of 5" in problems
+
+
+async def test_the_banner_counts_and_names_every_kind_of_problem_at_80x24(tmp_path, sandbox):
+    app = build_app(tmp_path, sandbox, first_screen="validation")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        # Weekend Print + Digital is sold in GB only: blocked in FR; Team Digital
+        # below its minimum of 5 is a problem of another kind.
+        await initiate(pilot, ("Weekend Print + Digital", 1), ("Team Digital", 3), country="FR")
+        await pilot.press("v")
+        await settle(pilot)
+        banner = text_of(app, "#verdict")
+        assert banner.startswith("✗ NOT VALID — 1 blocked product, ")
+        assert "quantity out of range" in banner
+        assert "quantity out of range" in screen_text(app).replace("\n", " ")
 
 
 async def test_the_checkout_is_a_tree_that_opens(tmp_path, sandbox):

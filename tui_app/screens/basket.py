@@ -32,9 +32,9 @@ from tui_app.screens.base import AppScreen, confirmed_words, read_back_basket
 from tui_app.screens.country import CountryScreen
 from tui_app.screens.modals import ConfirmScreen
 from tui_app.screens.quantity import QuantityScreen
-from tui_app.screens.validation import other_problems
+from tui_app.screens.validation import code_words, invalid_words, other_problems
 from tui_app.services.api.client import Result
-from tui_app.services.api.models import BasketItem, OrderAction, UpdateResponse, ValidationProblem
+from tui_app.services.api.models import BasketItem, OrderAction, UpdateResponse
 from tui_app.services.workspace import Basket
 from tui_app.widgets.basket_table import BasketTable, Row
 from tui_app.widgets.context_bar import FittedLines, Part, part
@@ -55,12 +55,6 @@ def quantity_text(quantity: float | None) -> str:
     return str(int(quantity)) if float(quantity).is_integer() else str(quantity)
 
 
-def code_words(code: str | None) -> str:
-    """``quantity_out_of_range`` -> ``quantity out of range`` (as shown: the
-    code is the tenant's)."""
-    return shown((code or "problem").replace("_", " "), NAME_MAX)
-
-
 def describe_action(action: OrderAction, names: dict[str, str]) -> str:
     """One staged or sent action in words: ``remove 1a2b3c4d… (Digital Monthly)``.
     ``names`` are the tenant's text: they are shown, cut to a sentence's length."""
@@ -76,23 +70,6 @@ def describe_action(action: OrderAction, names: dict[str, str]) -> str:
     if kind == "change_quantity":
         text += f" → {action.quantity}"
     return f"{text} ({name})" if name else text
-
-
-def invalid_words(blocked: int, others: list[ValidationProblem]) -> tuple[str, str]:
-    """Why a basket is not valid, counted and named by kind: ``1 problem:
-    quantity out of range``; and a shorter form (counts only)."""
-    kinds = list(dict.fromkeys(code_words(p.code) for p in others))
-    named = ", ".join(kinds[:2]) + (", …" if len(kinds) > 2 else "")
-    if blocked and others:
-        brief = f"{plural(blocked, 'blocked product')}, {plural(len(others), 'other problem')}"
-        return f"{brief}: {named}", brief
-    if blocked:
-        brief = plural(blocked, "blocked product")
-        return brief, brief
-    if others:
-        brief = plural(len(others), "problem")
-        return f"{brief}: {named}", brief
-    return "the server gave no details", "no details"
 
 
 def staged_status(actions: list[OrderAction]) -> str:

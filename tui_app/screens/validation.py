@@ -38,7 +38,31 @@ def other_problems(
     ]
 
 
-def verdict_text(basket: Basket | None, blocked: int, others: int) -> tuple[str, str]:
+def code_words(code: str | None) -> str:
+    """``quantity_out_of_range`` -> ``quantity out of range`` (as shown: the
+    code is the tenant's)."""
+    return shown((code or "problem").replace("_", " "), NAME_MAX)
+
+
+def invalid_words(blocked: int, others: list[ValidationProblem]) -> tuple[str, str]:
+    """Why a basket is not valid, counted and named by kind: ``1 problem:
+    quantity out of range``; and a shorter form (counts only)."""
+    kinds = list(dict.fromkeys(code_words(p.code) for p in others))
+    named = ", ".join(kinds[:2]) + (", …" if len(kinds) > 2 else "")
+    if blocked and others:
+        brief = f"{plural(blocked, 'blocked product')}, {plural(len(others), 'other problem')}"
+        return f"{brief}: {named}", brief
+    if blocked:
+        brief = plural(blocked, "blocked product")
+        return brief, brief
+    if others:
+        brief = plural(len(others), "problem")
+        return f"{brief}: {named}", brief
+    return "the server gave no details", "no details"
+
+
+def verdict_text(basket: Basket | None, blocked: int, others: list[ValidationProblem]
+                 ) -> tuple[str, str]:
     """The banner's words and its class (valid / invalid / unknown)."""
     if basket is None:
         return NO_BASKET, "unknown"
@@ -47,12 +71,7 @@ def verdict_text(basket: Basket | None, blocked: int, others: int) -> tuple[str,
         return NOT_VALIDATED, "unknown"
     if verdict.is_valid:
         return "✓ VALID — ready to submit", "valid"
-    parts = []
-    if blocked:
-        parts.append(plural(blocked, "blocked product"))
-    if others:
-        parts.append(plural(others, "other problem"))
-    return "✗ NOT VALID — " + ", ".join(parts or ["the server gave no details"]), "invalid"
+    return "✗ NOT VALID — " + invalid_words(blocked, others)[0], "invalid"
 
 
 class ValidationScreen(AppScreen):
@@ -115,7 +134,7 @@ lower edge says when the server last confirmed the basket.
         verdict = basket.validation if basket is not None else None
         blocked = self.workspace.blocked_products() if basket is not None else []
         others = other_problems(verdict, blocked) if verdict is not None else []
-        words, kind = verdict_text(basket, len(blocked), len(others))
+        words, kind = verdict_text(basket, len(blocked), others)
         banner = self.query_one("#verdict", Static)
         banner.update(Text(words))
         for name in ("valid", "invalid", "unknown"):
@@ -161,7 +180,7 @@ lower edge says when the server last confirmed the basket.
         for problem in others:
             text.append("! ", style="bold yellow")
             text.append(shown(self.problem_subject(basket, problem), NAME_MAX), style="bold")
-            text.append(f" — {shown((problem.code or 'problem').replace('_', ' '), NAME_MAX)}\n")
+            text.append(f" — {code_words(problem.code)}\n")
             if problem.message:
                 text.append(f"    · {shown(problem.message, REASON_MAX)}\n")
         return text
