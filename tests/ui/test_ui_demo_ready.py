@@ -236,6 +236,46 @@ async def test_a_scenario_file_error_goes_when_another_path_is_typed(tmp_path, s
         assert error_text(app) == ""
 
 
+async def test_a_scenario_file_fixed_on_disk_is_checked_again_without_reopening(
+    tmp_path, sandbox
+):
+    path = tmp_path / "scenario.toml"
+    good = (EXAMPLES / "valid-basket.toml").read_text()
+    path.write_text(good.replace('action = "initiate"', 'action = "explode"', 1))
+    app = build_app(tmp_path, sandbox)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await ready(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        field = app.screen.query_one("#scenario-path", Input)
+        field.focus()
+        field.value = str(path)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "explode" in error_text(app)
+        steps = app.screen.query_one("#scenario-steps", DataTable)
+        assert steps.row_count == 0
+
+        path.write_text(good)  # fixed in the user's editor
+        for _ in range(40):  # the screen looks again within a second or two
+            await pilot.pause(0.1)
+            if steps.row_count:
+                break
+        assert error_text(app) == ""
+        assert steps.row_count > 0
+        assert "A valid basket in GB" in text_of(app, "#scenario-title")
+        assert any("changed on disk" in message for message in toasts(app))
+
+        path.write_text(good + "\n[[steps]]\n")  # broken again while open
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if error_text(app):
+                break
+        assert "scenario.toml" in error_text(app)
+        assert steps.row_count == 0, "steps of a file that no longer loads are still shown"
+        assert "changed on disk" in text_of(app, "#scenario-title")
+
+
 # --------------------------------------------------------------- 9. the catalogue's width
 
 

@@ -43,6 +43,7 @@ from tui_app.widgets.delivery import deliver_copy
 from tui_app.widgets.plain_input import PlainInput
 
 DETAIL_MAX = 400  # a step's error, in the detail pane of 8 lines
+WATCH_EVERY = 1.0  # seconds between two looks at the open file while in view
 VERDICTS = {"passed": "✓ passed", "failed": "✗ failed", "error": "✗ error", "skipped": "– skipped"}
 
 
@@ -55,6 +56,16 @@ def scenario_files(config_dir: Path) -> list[Path]:
             found += sorted(p for p in folder.glob("*.toml") if p not in found)
     return [p for p in found if p.name not in {"pyproject.toml", "settings.toml",
                                                 "profiles.toml", "secrets.toml"}]
+
+
+def file_signature(path: Path) -> tuple[int, int] | None:
+    """What tells that a file changed on disk: its modification time and size
+    (None when it cannot be read at all)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
 
 
 def order_rows(order: Order) -> list[Row]:
@@ -85,7 +96,8 @@ class ScenariosScreen(AppScreen):
 Replay a scenario file against the active profile and watch the basket change.
 Pick a file from the list (↑/↓, Enter) or type its path and press Enter;
 focus stays on the list. Problems in the file are listed with their line
-numbers and nothing is sent.
+numbers and nothing is sent; save the file in your editor and it is checked
+again within a second.
 n runs the next step (the first n starts), r runs every remaining step, Esc stops.
 Each step shows its verdict and time; a failed step lists expected vs actual.
 ctrl+r records this session's own initiate/update/validate calls as a new
@@ -118,6 +130,9 @@ The same files run headless with: basket-builder run FILE...
         self._run_all = False
         self._worker: Worker | None = None
         self._file_error = False  # the error panel is about a file that would not open
+        # The file last opened (or tried) and how it looked then: fixed or
+        # edited in another window, it is checked again without reopening.
+        self._watched: tuple[Path, tuple[int, int] | None] | None = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="scenario-panes"):
@@ -137,6 +152,7 @@ The same files run headless with: basket-builder run FILE...
                            ("verdict", "Verdict"), ("time", "Time")):
             table.add_column(label, key=key)
         self.action_refresh_files()
+        self.set_interval(WATCH_EVERY, self.check_open_file)
 
     # ------------------------------------------------------------- files
 
@@ -175,21 +191,44 @@ The same files run headless with: basket-builder run FILE...
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
+        self.check_open_file()
         if getattr(self, "_left", False):
             self._left = False
+            self.action_refresh_files()
             steps = self.query_one("#scenario-steps", DataTable)
             if self.focused is not steps:
                 self.query_one("#scenario-list", OptionList).focus()
 
-    def open(self, path: Path) -> None:
-        if self._worker is not None and self._worker.is_running:
+    @property
+    def running(self) -> bool:
+        return self._worker is not None and self._worker.is_running
+
+    def check_open_file(self) -> None:
+        """Open the file again if it changed on disk since it was opened: its
+        problems go as soon as they are fixed, and the steps shown are the
+        file's. Not while a replay runs (it keeps the steps it started with)."""
+        if self._watched is None or not self.is_current or self.running:
+            return
+        path, signature = self._watched
+        if file_signature(path) != signature:
+            self.open(path, changed_on_disk=True)
+
+    def open(self, path: Path, *, changed_on_disk: bool = False) -> None:
+        if self.running:
             self.notify("A scenario is running — Esc stops it first.", severity="warning")
             return
+        self._watched = (path, file_signature(path))
         try:
             scenario = load_scenario(path)
         except ScenarioError as exc:
             self.error_panel.show_message("\n".join(str(p) for p in exc.problems[:6]))
             self._file_error = True
+            if changed_on_disk and self.scenario is not None:
+                self.scenario, self.results = None, []
+                self._show_steps()
+                self.query_one("#scenario-title", Static).update(Text(
+                    f"{shown(self._display(path), CELL_MAX)} changed on disk and has problems"
+                    " — fix them and it is checked again"))
             return
         self._file_error = False
         self.error_panel.clear()
@@ -201,6 +240,10 @@ The same files run headless with: basket-builder run FILE...
         self._show_steps()
         self.query_one("#scenario-detail", Static).update("")
         self.query_one(BasketTable).sync([])
+        if changed_on_disk:
+            self.notify(f"{shown(path.name, NAME_MAX)} changed on disk — checked again: "
+                        f"{plural(len(scenario.steps), 'step')}, ready to run.", timeout=4)
+            return  # the user is elsewhere on the screen: focus stays where it is
         # Focus stays on (or comes back to) the list, on the file opened: n and
         # r act from there, and another file is one arrow away.
         listing = self.query_one("#scenario-list", OptionList)
@@ -223,7 +266,7 @@ The same files run headless with: basket-builder run FILE...
             self.notify("Open a scenario first.", severity="warning")
             return
         self._run_all = run_all
-        if self._worker is not None and self._worker.is_running:
+        if self.running:
             self._go.set()
             return
         if self.workspace.client is None:
@@ -238,7 +281,7 @@ The same files run headless with: basket-builder run FILE...
         self._worker = self._replay()
 
     def action_stop(self) -> None:
-        if self._worker is not None and self._worker.is_running:
+        if self.running:
             self._worker.cancel()
             self.bb.busy = ""
             self.notify("Replay stopped.")
