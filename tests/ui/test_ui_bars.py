@@ -66,3 +66,16 @@ async def test_a_click_on_a_tab_of_the_nav_bar_shows_that_screen(tmp_path, sandb
         await pilot.click(NavBar, offset=(line.index("Inspector") + 1, 0))
         await settle(pilot)
         assert app.current_mode == "inspector"
+
+
+async def test_at_80_columns_every_tab_keeps_a_name_on_every_screen(tmp_path, sandbox):
+    """Compressing the tab in view too comes before dropping the others' names."""
+    app = build_app(tmp_path, sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        for mode in MAIN_SCREENS:
+            app.switch_mode(mode)
+            await settle(pilot)
+            line = str(app.screen.query_one(NavBar).render())
+            for short in ("Prof", "Offers", "Basket", "Valid", "Insp", "Scen"):
+                assert short in line, (mode, line)

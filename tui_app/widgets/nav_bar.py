@@ -1,7 +1,8 @@
 """The screen tabs under the context bar: where you are, and the key for
 each screen (as rebound in settings.toml, if it was). It compresses to fit
-its width rather than cut: shorter names first, then only the keys of the
-other screens; help, the palette and quit stay in reach."""
+its width rather than cut: shorter names for the other screens first, then
+for the one in view too, then only the keys of the other screens; help, the
+palette and quit stay in reach."""
 
 from __future__ import annotations
 
@@ -34,13 +35,18 @@ class NavBar(Widget, can_focus=False):
         # Tabs are clickable, but drawn as tabs, not as underlined links.
         self.set_reactive(Widget.auto_links, False)
 
+    LEVELS = 4
+
     def describe(self, level: int = 0) -> Text:
-        """The bar at a level of compression: 0 in full, 1 with short names,
-        2 with only the keys of the screens not in view."""
+        """The bar at a level of compression: 0 in full, 1 with short names
+        for the screens not in view, 2 for the one in view too, 3 with only
+        the keys of the screens not in view."""
         line = Text()
         for mode, binding_id, title, short in SCREENS:
             key = shown(key_display(self.app, binding_id), 20)  # from settings.toml
-            label = (title, short, "")[level]
+            label = (title, short, short, "")[level]
+            if mode == self.mode and level == 2:
+                title = short
             # A click goes there too: a browser may keep the F-keys for itself.
             click = Style.from_meta({"@click": f"app.go({mode!r})"})
             if mode == self.mode and level == 0:
@@ -61,7 +67,7 @@ class NavBar(Widget, can_focus=False):
 
     def render(self) -> RenderResult:
         width = self.content_size.width
-        for level in (0, 1, 2):
+        for level in range(self.LEVELS):
             line = self.describe(level)
             if line.cell_len <= width:
                 return line
