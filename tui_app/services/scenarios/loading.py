@@ -21,6 +21,7 @@ import bisect
 import difflib
 import gc
 import itertools
+import marshal
 import os
 import re
 from collections.abc import Collection, Iterator
@@ -49,6 +50,7 @@ from tui_app.services.scenarios.format import (
     Expectation,
     ItemExpectation,
     Loc,
+    Reference,
     Scenario,
     Step,
     is_success,
@@ -59,6 +61,11 @@ from tui_app.services.scenarios.format import (
 )
 from tui_app.services.scenarios.jsonpath import compile_path
 from tui_app.services.store.files import long_dotted_key
+
+try:  # compiled (Rust): reads a big file in about half tomli's time; optional
+    import rtoml
+except ImportError:  # pragma: no cover - a platform without its wheel
+    rtoml = None
 
 # --------------------------------------------------------------------------- errors
 
@@ -234,13 +241,22 @@ _TOML_POSITION = re.compile(r"(?s)(.*?) \(at line (\d+), column (\d+)\)")
 def _gc_paused() -> Iterator[None]:
     """Loading makes hundreds of thousands of objects and no reference cycles;
     the cycle collector would walk all of them again and again as they pile
-    up (about half the time of a big file). It is back on, as it was, after."""
+    up (about half the time of a big file). It is back on, as it was, after.
+
+    What survives the load lives as long as the scenario: the objects made
+    meanwhile go to the oldest generation (freeze, then unfreeze, moves them
+    there without a walk), where the next full collection sees them, as it
+    would after the young ones. Otherwise the first allocation after
+    ``gc.enable()`` walks all of them at once (0.3 s for 60,000 steps) only
+    to find nothing to free."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
@@ -285,7 +301,7 @@ def _parse(text: str, path: str, variables: Collection[str] | None = None) -> Sc
                                      f"than {MAX_NESTING} parts: nested more than {MAX_NESTING} "
                                      "levels deep (the most a scenario may nest)")])
     try:
-        data = tomli.loads(text)
+        data = _read_toml(text)
     except tomli.TOMLDecodeError as exc:
         match = _TOML_POSITION.fullmatch(str(exc))
         line = int(match[2]) if match else 1
@@ -304,6 +320,32 @@ def _parse(text: str, path: str, variables: Collection[str] | None = None) -> Sc
                                      f"at most {MAX_STEPS:,}; split it into several files")])
     return _Checker(text, path, external=None if variables is None else set(variables)
                     ).check(data)
+
+
+# The end of an offset date-time (":00Z", ":32-07:00", ":00.5+01:00"): rtoml
+# gives it a tzinfo of its own where tomli gives datetime.timezone. Anything
+# like one (in a string or a comment too) is read by tomli.
+_OFFSET_TIME = re.compile(r":\d\d(?:\.\d+)?[Zz+-]")
+
+
+def _read_toml(text: str) -> dict[str, Any]:
+    """The TOML of a scenario, read by rtoml when it gives what tomli would.
+
+    rtoml reads a well-formed file about twice as fast as tomli, with the same
+    values (types, key order) on the TOML test suite, but in its own words when
+    it refuses one. So a file rtoml cannot read (or that it reads differently:
+    a byte-order mark, which tomli refuses; offset date-times, see above) goes
+    to tomli, which gives the verdict and the message exactly as before."""
+    if rtoml is not None and not text.startswith("\ufeff") and not _OFFSET_TIME.search(text):
+        try:
+            data = rtoml.loads(text)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:
+            data = None  # a refusal (or a Rust panic): tomli says why, below
+        if isinstance(data, dict):
+            return data
+    return tomli.loads(text)
 
 
 def _too_big(path: str, size: int | None = None) -> Problem:
@@ -343,6 +385,115 @@ def _path_to(data: Any, target: Any) -> Loc:
         stack.extend((child, (*loc, key)) for key, child in pairs
                      if isinstance(child, dict | list) and len(loc) <= MAX_NESTING)
     return ()
+
+
+def _has_level(value: Any, level: int) -> bool:
+    """Whether a container at ``level`` (the file's top level is 1) holds
+    lists or tables nested past MAX_NESTING."""
+    below: list[Any] = [value]
+    for _ in range(MAX_NESTING - level + 1):
+        below = [
+            child
+            for item in below
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, dict | list)
+        ]
+        if not below:
+            return False
+    return True
+
+
+def _nested_within_limit(data: dict[str, Any], shapes: list[_Shape | None]) -> bool:
+    """True when nothing in the file nests past MAX_NESTING, found step shape
+    by step shape (a file of 60,000 steps has a handful); False sends the
+    file to _too_deep_at, which says where."""
+    steps = data.get("steps")
+    if not isinstance(steps, list) or len(shapes) != len(steps):
+        return False
+    for key, value in data.items():
+        if key != "steps" and isinstance(value, dict | list) and _has_level(value, 2):
+            return False
+    for raw, shape in zip(steps, shapes, strict=True):
+        if shape is None:
+            return False
+        if shape.deep is None:
+            shape.deep = _has_level(raw, 3)  # the file (1) > steps (2) > a step (3)
+        if shape.deep:
+            return False
+    return True
+
+
+@dataclass(eq=False)
+class _Shape:
+    """What is known of the steps written exactly alike, so that a check
+    that depends only on what a step says runs once for all of them. Lines,
+    names, baskets and whatever depends on the step's place are still
+    checked step by step.
+
+    Alike means the same ``marshal.dumps`` bytes. marshal reads back what it
+    wrote with the very types and values (True is not 1, 1 is not 1.0, -0.0
+    is not 0.0; dict order kept), so steps with the same bytes are equal
+    value for value and type for type, and every check gives them the same
+    verdict. Steps it cannot write (dates and times) are checked one by one.
+    """
+
+    deep: bool | None = None  # nested past MAX_NESTING
+    valid: _Valid | None = None  # set when the step passed Step's model
+    references: list[tuple[Loc, list[Reference] | str]] | None = None  # see _references_written
+    body_problems: list[tuple[Loc, str]] | None = None  # see _Checker._body_problems
+    expect_problems: list[tuple[Loc, str]] | None = None  # see _Checker._expect_problems
+
+
+@dataclass(frozen=True, eq=False)
+class _Valid:
+    """A Step that passed the model, kept so a step written the same way is
+    made without validating it again: the same field values, as
+    ``Step.model_validate`` would give them (fresh containers), built the
+    way pydantic's own ``__copy__`` builds a model. Only for steps with
+    nothing but the keys below, whose validated values are immutable but
+    the body (a new dict of the same values, as the model makes) and
+    the default expectations (a fresh Expectation)."""
+
+    KEYS = frozenset({"name", "action", "basket", "body"})
+    fields: dict[str, Any]
+    fields_set: frozenset[str]
+    private: dict[str, Any]
+
+    @classmethod
+    def fits(cls, raw: dict[str, Any]) -> bool:
+        return raw.keys() <= cls.KEYS and isinstance(raw.get("body", {}), dict)
+
+    @classmethod
+    def of(cls, step: Step) -> _Valid:
+        return cls(dict(step.__dict__), frozenset(step.__pydantic_fields_set__),
+                   dict(step.__pydantic_private__ or {}))
+
+    def step_for(self, raw: dict[str, Any], line: int) -> Step:
+        """The Step ``Step.model_validate(raw)`` gives, with ``_line`` set."""
+        values = dict(self.fields)
+        if "body" in raw:
+            values["body"] = dict(raw["body"])
+        values["expect"] = _default_expectation()
+        step = Step.__new__(Step)
+        object.__setattr__(step, "__dict__", values)
+        object.__setattr__(step, "__pydantic_extra__", None)
+        object.__setattr__(step, "__pydantic_fields_set__", set(self.fields_set))
+        object.__setattr__(step, "__pydantic_private__", {**self.private, "_line": line})
+        return step
+
+
+_DEFAULT_EXPECTATION = Expectation()
+
+
+def _default_expectation() -> Expectation:
+    """A fresh ``Expectation()`` (every field its immutable default), copied
+    the way pydantic's ``__copy__`` does, without validating nothing again."""
+    made = Expectation.__new__(Expectation)
+    object.__setattr__(made, "__dict__", dict(_DEFAULT_EXPECTATION.__dict__))
+    object.__setattr__(made, "__pydantic_extra__", None)
+    object.__setattr__(made, "__pydantic_fields_set__", set())
+    object.__setattr__(made, "__pydantic_private__", None)
+    return made
 
 
 _TOP_KEYS = ("version", "name", "description", "steps", "data")
@@ -398,6 +549,13 @@ class _Checker:
 
     def report_validation(self, step: int | None, base: Loc, exc: ValidationError,
                           known_keys: dict[Loc, tuple[str, ...]]) -> None:
+        for loc, message in self.validation_problems(base, exc, known_keys):
+            self.report(step, loc, message)
+
+    def validation_problems(self, base: Loc, exc: ValidationError,
+                            known_keys: dict[Loc, tuple[str, ...]]) -> list[tuple[Loc, str]]:
+        """Each error of a model as (where, what), in the file's words."""
+        found: list[tuple[Loc, str]] = []
         for detail in exc.errors(include_url=False):
             loc = (*base, *_clean_loc(detail.get("loc", ())))
             message = str(detail.get("msg", "invalid")).removeprefix("Value error, ")
@@ -417,7 +575,8 @@ class _Checker:
             elif kind == "string_pattern_mismatch" and loc[-1] in ("name", "basket"):
                 message = (f"{detail.get('input')!r} is not a step name: use letters, digits, "
                            "- and _, starting with a letter (it goes in ${NAME.…} references)")
-            self.report(step, loc, message)
+            found.append((loc, message))
+        return found
 
     # -------------------------------------------------------------- the checks
 
@@ -426,12 +585,13 @@ class _Checker:
         raw_steps = data.get("steps")
         if isinstance(raw_steps, list):
             self.raw_steps = raw_steps
-        self._check_nesting(data)
+        shapes = self._shapes(raw_steps)
+        self._check_nesting(data, shapes)
         steps: list[Step] = []
         broken: set[int] = set()
         if isinstance(raw_steps, list):
             for index, raw in enumerate(raw_steps):
-                step = self._check_step(index, raw)
+                step = self._check_step(index, raw, shapes[index])
                 if step is None:
                     # Stand in with what can be read, so the other steps are
                     # still checked (and can name this one) in the same pass.
@@ -442,7 +602,7 @@ class _Checker:
         self._check_names(steps)
         for index, step in enumerate(steps):
             if index not in broken:
-                self._check_semantics(index, step, steps)
+                self._check_semantics(index, step, steps, shapes[index])
         if self.found or not header_ok:
             raise self.fail()
         scenario = Scenario(
@@ -455,9 +615,33 @@ class _Checker:
         scenario._path = self.path
         return scenario
 
-    def _check_nesting(self, data: dict[str, Any]) -> None:
+    def _shapes(self, raw_steps: Any) -> list[_Shape | None]:
+        """One _Shape per step, shared by the steps written exactly alike:
+        the checks that depend only on what a step says run once per shape.
+        None for a step that is not a table (or too deep to key)."""
+        if not isinstance(raw_steps, list):
+            return []
+        known: dict[bytes, _Shape] = {}
+        shapes: list[_Shape | None] = []
+        for raw in raw_steps:
+            try:
+                key = marshal.dumps(raw) if isinstance(raw, dict) else None
+            except (ValueError, RecursionError):  # a date or time; nested too deep
+                key = None  # checked the long way
+            if key is None:
+                shapes.append(None)
+                continue
+            shape = known.get(key)
+            if shape is None:
+                shape = known[key] = _Shape()
+            shapes.append(shape)
+        return shapes
+
+    def _check_nesting(self, data: dict[str, Any], shapes: list[_Shape | None]) -> None:
         """Refuse values nested too deep before anything walks them (the
         checks here, and replay, recurse once per level)."""
+        if _nested_within_limit(data, shapes):
+            return
         loc = _too_deep_at(data)
         if loc is None:
             return
@@ -571,7 +755,7 @@ class _Checker:
                                   + (f"; not in row 1: {', '.join(extra)}" if extra else ""))
         self.columns = set(first)
 
-    def _check_step(self, index: int, raw: Any) -> Step | None:
+    def _check_step(self, index: int, raw: Any, shape: _Shape | None = None) -> Step | None:
         if not isinstance(raw, dict):
             return None
         if self.version == 1:
@@ -579,8 +763,13 @@ class _Checker:
                 if key in raw:
                     self.report(index, (key,), f"{key} needs version = 2 (this file says "
                                 "version = 1)")
+        if shape is not None and shape.valid is not None:
+            # A step written the same way was valid.
+            return shape.valid.step_for(raw, self.where.find(index))
         try:
             step = Step.model_validate(raw)
+            if shape is not None and _Valid.fits(raw):
+                shape.valid = _Valid.of(step)
         except ValidationError as exc:
             self.report_validation(index, (), exc, _STEP_KEYS)
             if not all(error["loc"][:1] == ("expect",) for error in exc.errors()):
@@ -601,9 +790,10 @@ class _Checker:
             else:
                 seen[step.name] = index
 
-    def _check_semantics(self, index: int, step: Step, steps: list[Step]) -> None:
+    def _check_semantics(self, index: int, step: Step, steps: list[Step],
+                         shape: _Shape | None = None) -> None:
         self._check_basket(index, step, steps)
-        self._check_expect(index, step, steps)
+        self._check_expect(index, step, steps, shape)
         self._check_v2(index, step, steps)
         if step.action == "validate":
             if step.body is not None:
@@ -615,8 +805,8 @@ class _Checker:
                       else "[[steps.body.orderActions]]")
             self.report(index, (), f"an {step.action} step needs a body: {needed}")
             return
-        self._check_references(index, step, steps)
-        self._check_body(index, step, steps)
+        self._check_references(index, step, steps, shape)
+        self._check_body(index, step, shape)
 
     def _check_basket(self, index: int, step: Step, steps: list[Step]) -> None:
         if step.action == "initiate":
@@ -648,29 +838,43 @@ class _Checker:
         self.report(index, ("action",), f"there is no earlier initiate step whose basket "
                     f"this {step.action} could use")
 
-    def _check_expect(self, index: int, step: Step, steps: list[Step]) -> None:
+    def _check_expect(self, index: int, step: Step, steps: list[Step],
+                      shape: _Shape | None = None) -> None:
+        """What the step expects, against its action; the problems depend on
+        nothing but what the step says, so a shape keeps them."""
+        found = shape.expect_problems if shape is not None else None
+        if found is None:
+            found = self._expect_problems(index, step)
+            if shape is not None:
+                shape.expect_problems = found
+        for loc, message in found:
+            self.report(index, loc, message)
+
+    def _expect_problems(self, index: int, step: Step) -> list[tuple[Loc, str]]:
+        found: list[tuple[Loc, str]] = []
         expect = step.expect
         if not is_success(expect.status):
             for key in expect.checks_reply:
-                self.report(index, ("expect", key), f"cannot be checked when the step expects "
-                            f"status {expect.status}: a refused call returns no basket")
+                found.append((("expect", key), f"cannot be checked when the step expects "
+                              f"status {expect.status}: a refused call returns no basket"))
         elif expect.message is not None:
-            self.report(index, ("expect", "message"), "checks the message of a refused call; "
-                        "use it with status = 401, 404 or 502")
+            found.append((("expect", "message"), "checks the message of a refused call; "
+                          "use it with status = 401, 404 or 502"))
         if step.action != "validate":
             for key in ("valid", "blocked", "errors"):
                 if getattr(expect, key) is not None:
-                    self.report(index, ("expect", key), "is checked by validate steps only")
+                    found.append((("expect", key), "is checked by validate steps only"))
         if expect.valid is True and (expect.blocked or expect.errors):
-            self.report(index, ("expect", "valid"), "a valid basket has nothing blocked and no "
-                        "errors: drop valid = true or the blocked/errors lists")
+            found.append((("expect", "valid"), "a valid basket has nothing blocked and no "
+                          "errors: drop valid = true or the blocked/errors lists"))
         raw = self.raw_steps[index] if index < len(self.raw_steps) else None
         if isinstance(raw, dict) and "${" not in repr(raw.get("expect")):
-            return  # no string in it has a reference (a quick look saves a walk per step)
+            return found  # no string in it has a reference (a quick look saves a walk)
         for loc, text in walk_strings(expect.model_dump(exclude_none=True), ("expect",)):
             if "${" in text:
-                self.report(index, loc, "references are resolved in bodies only; write the "
-                            "offer name or id")
+                found.append((loc, "references are resolved in bodies only; write the "
+                              "offer name or id"))
+        return found
 
     def _defined(self, index: int, name: str, steps: list[Step]) -> bool | None:
         """Whether a step may use the variable: captured by an earlier step, a
@@ -759,12 +963,16 @@ class _Checker:
                         self.report(index, loc, f"${{{ref.text}}}: a check can use variables "
                                     "(${name}); capture the value you need first")
 
-    def _check_references(self, index: int, step: Step, steps: list[Step]) -> None:
-        for loc, text in walk_strings(step.body, ("body",)):
-            try:
-                found = references_in(text)
-            except ValueError as exc:
-                self.report(index, loc, str(exc))
+    def _check_references(self, index: int, step: Step, steps: list[Step],
+                          shape: _Shape | None = None) -> None:
+        written = shape.references if shape is not None else None
+        if written is None:
+            written = _references_written(step.body)
+            if shape is not None:
+                shape.references = written
+        for loc, found in written:
+            if isinstance(found, str):  # malformed: why
+                self.report(index, loc, found)
                 continue
             for ref in found:
                 if ref.kind == "var":
@@ -788,10 +996,22 @@ class _Checker:
                                 f"{steps[target].label(target)}, which expects status "
                                 f"{steps[target].expect.status} and so returns no basket")
 
-    def _check_body(self, index: int, step: Step, steps: list[Step]) -> None:
+    def _check_body(self, index: int, step: Step, shape: _Shape | None = None) -> None:
+        """The body against the request model; its problems depend on nothing
+        but the body and the action, so a shape keeps them."""
+        found = shape.body_problems if shape is not None else None
+        if found is None:
+            found = self._body_problems(step)
+            if shape is not None:
+                shape.body_problems = found
+        for loc, message in found:
+            self.report(index, loc, message)
+
+    def _body_problems(self, step: Step) -> list[tuple[Loc, str]]:
+        found: list[tuple[Loc, str]] = []
         body = map_strings(step.body, str)  # a copy: _check_offers writes stand-ins into it
         if step.action == "initiate":
-            self._check_offers(index, body)
+            _check_offers(body, found)
             model: type[BaseModel] = InitiateCheckout
         else:
             model = UpdateCheckout
@@ -800,33 +1020,51 @@ class _Checker:
             model.model_validate(stand_in)
         except ValidationError as exc:
             keys = _INITIATE_KEYS if step.action == "initiate" else _UPDATE_KEYS
-            self.report_validation(index, ("body",), exc, keys)
+            found += self.validation_problems(("body",), exc, keys)
+        return found
 
-    def _check_offers(self, index: int, body: dict[str, Any]) -> None:
-        """Offers by name or id are looked up at run time: check their shape,
-        then put a stand-in id and version so the request model can check the rest."""
-        order = body.get("order")
-        items = order.get("orderItems") if isinstance(order, dict) else None
-        if not isinstance(items, list):
-            return
-        for position, item in enumerate(items):
-            offer = item.get("offer") if isinstance(item, dict) else None
-            if not isinstance(offer, dict):
-                continue
-            loc: Loc = ("body", "order", "orderItems", position, "offer")
-            unknown = [key for key in offer if key not in ("id", "name", "version")]
-            for key in unknown:
-                self.report(index, (*loc, key), "unknown key (an offer is { name = ... }, "
-                            "{ id = ... } or { id = ..., version = ... })")
-            if "id" in offer and "name" in offer:
-                self.report(index, loc, "give the offer's name or its id, not both")
-            elif "id" not in offer and "name" not in offer:
-                self.report(index, loc, "an offer needs a name = \"...\" or an id = \"...\"")
-            for key in ("id", "name", "version"):
-                if key in offer and (not isinstance(offer[key], str) or not offer[key].strip()):
-                    self.report(index, (*loc, key), "must be non-empty text")
-            # Reported above if wrong: the request model checks the rest.
-            item["offer"] = {"id": "stand-in", "version": "stand-in"}
+
+def _check_offers(body: dict[str, Any], found: list[tuple[Loc, str]]) -> None:
+    """Offers by name or id are looked up at run time: check their shape (the
+    problems go to ``found``), then put a stand-in id and version so the
+    request model can check the rest."""
+    order = body.get("order")
+    items = order.get("orderItems") if isinstance(order, dict) else None
+    if not isinstance(items, list):
+        return
+    for position, item in enumerate(items):
+        offer = item.get("offer") if isinstance(item, dict) else None
+        if not isinstance(offer, dict):
+            continue
+        loc: Loc = ("body", "order", "orderItems", position, "offer")
+        unknown = [key for key in offer if key not in ("id", "name", "version")]
+        for key in unknown:
+            found.append(((*loc, key), "unknown key (an offer is { name = ... }, "
+                          "{ id = ... } or { id = ..., version = ... })"))
+        if "id" in offer and "name" in offer:
+            found.append((loc, "give the offer's name or its id, not both"))
+        elif "id" not in offer and "name" not in offer:
+            found.append((loc, "an offer needs a name = \"...\" or an id = \"...\""))
+        for key in ("id", "name", "version"):
+            if key in offer and (not isinstance(offer[key], str) or not offer[key].strip()):
+                found.append(((*loc, key), "must be non-empty text"))
+        # Reported above if wrong: the request model checks the rest.
+        item["offer"] = {"id": "stand-in", "version": "stand-in"}
+
+
+def _references_written(body: Any) -> list[tuple[Loc, list[Reference] | str]]:
+    """Where a body has references: each string with a ``${`` and its
+    references parsed, or why they cannot be (a string without ``${`` has
+    none, and nothing wrong with it)."""
+    written: list[tuple[Loc, list[Reference] | str]] = []
+    for loc, text in walk_strings(body, ("body",)):
+        if "${" not in text:
+            continue
+        try:
+            written.append((loc, references_in(text)))
+        except ValueError as exc:
+            written.append((loc, str(exc)))
+    return written
 
 
 _STEP_NAME = re.compile(STEP_NAME_PATTERN)
