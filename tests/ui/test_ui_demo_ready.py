@@ -279,7 +279,7 @@ async def test_a_scenario_file_fixed_on_disk_is_checked_again_without_reopening(
 # --------------------------------------------------------------- 9. the catalogue's width
 
 
-@pytest.mark.parametrize("width", [80, 120, 200])
+@pytest.mark.parametrize("width", [80, 120, 160, 200])
 async def test_every_price_in_the_catalogue_is_whole_and_in_view(tmp_path, sandbox, width):
     app = build_app(tmp_path, sandbox)
     async with app.run_test(size=(width, 40)) as pilot:
@@ -294,9 +294,13 @@ async def test_every_price_in_the_catalogue_is_whole_and_in_view(tmp_path, sandb
         columns = list(table.ordered_columns)
         right = sum(c.get_render_width(table) for c in columns[: price + 1])
         assert right <= table.scrollable_content_region.width
-        if width < 160:  # the compact row: nothing behind a sideways scroll
-            assert table.virtual_size.width <= table.scrollable_content_region.width
-            assert not table.show_horizontal_scrollbar
+        # Nothing behind a sideways scroll, at any width.
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert not table.show_horizontal_scrollbar
+        if width >= 200:  # room for every price of an offer, whole
+            assert "Term" in table.columns_shown
+            assert all("more" not in str(table.get_row_at(i)[price])
+                       for i in range(table.row_count))
         # The highlighted offer's details are all under "Pick an offer".
         monthly = next(o for o in app.workspace.offers if o.display_name == "Digital Monthly")
         table.move_cursor(row=table.shown.index(monthly))

@@ -163,13 +163,15 @@ async def test_offers_show_the_hostile_catalogue_literally_and_initiate_works(
         assert_literal(pilot, NAME_B, NAME_LIMITED, "TENANT  Hostile [/b] 🛒")
         assert_sane(pilot, svg=True)
         table = app.screen.query_one(CatalogueTable)
-        first = [str(cell) for cell in table.get_row_at(0)]
+        # The full row (the widest layout) and the row as shown at this width.
+        assert str(table.get_row_at(0)[0]).startswith(NAME_B[:12])
+        first = [str(cell) for cell in table.cells(table.shown[0])]
         assert first == [
             NAME_B, "offer", "£9.99 / 1.00 ␛[31mGBP[/] per month [/] ␛…",
             "monthly [/] ␛[31mred␛[0m", "1–10", "GB, ␛[31mZZ, [/], \ufffdevil\ufffd +1",
             "[link=http://x]Tote[/link] ␛[31mred␛[0m,…",
         ]
-        long = [str(cell) for cell in table.get_row_at(3)]
+        long = [str(cell) for cell in table.cells(table.shown[3])]
         assert long[0] == long[3] == "L" * 79 + "…"
         assert long[2] == "1.00 LLLLLLLLLLL… per month"
 

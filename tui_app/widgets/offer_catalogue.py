@@ -4,6 +4,7 @@ memory as the user types, with the highlighted offer always at hand."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -21,10 +22,27 @@ ADD_ONS_WIDTH = 40
 COMPACT_COLUMNS = ("Name", "Type", "Price", "Term", "Qty", "Countries")
 COMPACT_DROP = ("Countries", "Term", "Qty", "Type")  # the first to go when narrower
 NAME_MIN = 12
-# From this width on the full row is kept (the rest of it scrolls sideways),
-# however long a tenant's names are: the compact one is for narrow tables.
-FULL_ROOM = 88
 PADDING = 2  # a column's cell padding, both sides
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a row is laid out: which columns, every price or the first one and
+    how many more, the first countries or only the first and how many more."""
+
+    columns: tuple[str, ...]
+    all_prices: bool
+    more_countries: bool
+
+
+# Widest first; the first that fits its width is used. The last one also drops
+# columns and cuts long names until it fits: nothing ever scrolls sideways.
+LAYOUTS = (
+    Layout(COLUMNS, all_prices=True, more_countries=True),
+    Layout(COMPACT_COLUMNS, all_prices=True, more_countries=True),
+    Layout(COMPACT_COLUMNS, all_prices=True, more_countries=False),
+    Layout(COMPACT_COLUMNS, all_prices=False, more_countries=False),
+)
 
 
 def first_price(offer: CatalogueOffer) -> str:
@@ -116,10 +134,10 @@ class CatalogueTable(DataTable):
     """Shows ``offers`` narrowed by ``filter_text``; ``highlighted`` is the
     offer under the cursor (None when no row matches).
 
-    Laid out for its width: the full row when it fits, or at least when its
-    prices are whole in view; else a compact row (the first price and how
-    many others, fewer columns, long names cut) that needs no sideways
-    scrolling. No cell is ever cut mid-number."""
+    Laid out for its width (see LAYOUTS): the full row when it fits, else
+    fewer columns with every price whole, else the first price and how many
+    others with long names cut. Nothing scrolls sideways, and no cell is ever
+    cut mid-number."""
 
     DEFAULT_CSS = """
     CatalogueTable { height: 1fr; }
@@ -132,9 +150,8 @@ class CatalogueTable(DataTable):
         self.offers: list[CatalogueOffer] = []
         self.shown: list[CatalogueOffer] = []
         self.filter_text = ""
-        # The columns on show and the width names are cut to (None: not cut).
-        self.columns_shown: tuple[str, ...] = COLUMNS
-        self.name_width: int | None = None
+        self.row_layout: Layout = LAYOUTS[0]
+        self.name_width: int | None = None  # the width names are cut to (None: not cut)
 
     def on_mount(self) -> None:
         self.add_columns(*COLUMNS)
@@ -147,24 +164,24 @@ class CatalogueTable(DataTable):
     # ------------------------------------------------------------- layout
 
     @property
-    def compact(self) -> bool:
-        return self.columns_shown != COLUMNS
+    def columns_shown(self) -> tuple[str, ...]:
+        return self.row_layout.columns
 
-    def _natural(self, column: str, compact: bool) -> int:
+    def _natural(self, column: str, layout: Layout) -> int:
         """The width of a column with every cell whole, padding included."""
-        values = [cell(self._value(column, offer, compact)).plain for offer in self.offers]
+        values = [cell(self._value(column, offer, layout)).plain for offer in self.offers]
         return max([cell_len(column), *(cell_len(value) for value in values)]) + PADDING
 
-    def _layout(self) -> tuple[tuple[str, ...], int | None]:
+    def _layout(self) -> tuple[Layout, int | None]:
         room = self.size.width - self.styles.scrollbar_size_vertical
         if room <= 0 or not self.offers:
-            return self.columns_shown, self.name_width
-        full = {column: self._natural(column, False) for column in COLUMNS}
-        whole = full["Name"] + full["Type"] + full["Price"] <= room
-        if sum(full.values()) <= room or whole or room >= FULL_ROOM:
-            return COLUMNS, None
-        columns = list(COMPACT_COLUMNS)
-        widths = {column: self._natural(column, True) for column in COMPACT_COLUMNS}
+            return self.row_layout, self.name_width
+        for layout in LAYOUTS[:-1]:
+            if sum(self._natural(column, layout) for column in layout.columns) <= room:
+                return layout, None
+        narrowest = LAYOUTS[-1]
+        columns = list(narrowest.columns)
+        widths = {column: self._natural(column, narrowest) for column in columns}
         for drop in COMPACT_DROP:
             others = sum(widths[c] for c in columns if c != "Name")
             if min(widths["Name"], NAME_MIN + PADDING) + others <= room:
@@ -172,31 +189,32 @@ class CatalogueTable(DataTable):
             columns.remove(drop)
         others = sum(widths[c] for c in columns if c != "Name")
         name = max(room - others, NAME_MIN + PADDING)
-        return tuple(columns), (name - PADDING if name < widths["Name"] else None)
+        layout = Layout(tuple(columns), all_prices=False, more_countries=False)
+        return layout, (name - PADDING if name < widths["Name"] else None)
 
     def _relayout(self) -> bool:
-        """Choose the columns for the width; True when they changed."""
-        layout = self._layout()
-        if layout == (self.columns_shown, self.name_width):
+        """Choose the layout for the width; True when it changed."""
+        chosen = self._layout()
+        if chosen == (self.row_layout, self.name_width):
             return False
-        self.columns_shown, self.name_width = layout
+        self.row_layout, self.name_width = chosen
         self.clear(columns=True)
-        self.add_columns(*self.columns_shown)
+        self.add_columns(*self.row_layout.columns)
         return True
 
-    def _value(self, column: str, offer: CatalogueOffer, compact: bool) -> str:
+    def _value(self, column: str, offer: CatalogueOffer, layout: Layout) -> str:
         if column == "Name":
             return offer.display_name
         if column == "Type":
             return type_cell(offer)
         if column == "Price":
-            return first_price(offer) if compact else offer_price(offer)
+            return offer_price(offer) if layout.all_prices else first_price(offer)
         if column == "Term":
             return offer.data.attributes.term__limio or "—"
         if column in ("Quantity", "Qty"):
             return quantity_limits(offer)
         if column == "Countries":
-            return countries_short(offer) if compact else countries_cell(offer)
+            return countries_cell(offer) if layout.more_countries else countries_short(offer)
         return add_ons_cell(offer, self.offers)
 
     # ------------------------------------------------------------- rows
@@ -220,19 +238,17 @@ class CatalogueTable(DataTable):
             self.move_cursor(row=self.shown.index(keep), animate=False)
 
     def row_cells(self, offer: CatalogueOffer) -> list[Text]:
-        """The row as laid out for the width: each cell the tenant's text, one line."""
-        if not self.compact:
-            return self.cells(offer)
+        """The row as laid out for the width: every cell is the tenant's
+        text, so Text (a str would be read as markup), one line each."""
         return [
-            cell(self._value(column, offer, True),
+            cell(self._value(column, offer, self.row_layout),
                  width=self.name_width or CELL_MAX if column == "Name" else CELL_MAX)
-            for column in self.columns_shown
+            for column in self.row_layout.columns
         ]
 
     def cells(self, offer: CatalogueOffer) -> list[Text]:
-        """The full row: every cell is the tenant's text, so Text (a str would
-        be read as markup), one line each."""
-        return [cell(self._value(column, offer, False)) for column in COLUMNS]
+        """The full row, as the widest layout shows it."""
+        return [cell(self._value(column, offer, LAYOUTS[0])) for column in COLUMNS]
 
     @property
     def highlighted(self) -> CatalogueOffer | None:
