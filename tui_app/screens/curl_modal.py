@@ -42,11 +42,12 @@ class CurlScreen(ModalScreen[None]):
     }
     CurlScreen .title { text-style: bold; }
     CurlScreen #curl-note { color: $text-warning; margin: 1 0; height: auto; }
+    /* The command scrolls; the note and the buttons stay in view at 80x24. */
     CurlScreen #curl-scroll {
-        height: auto; max-height: 20; border: round $panel-lighten-2; padding: 0 1;
+        height: auto; max-height: 40vh; border: round $panel-lighten-2; padding: 0 1;
     }
     CurlScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
-    CurlScreen Button { margin-left: 1; }
+    CurlScreen Button { margin-left: 1; min-width: 0; }
     """
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Close", id="curl.close"),
@@ -93,8 +94,11 @@ class CurlScreen(ModalScreen[None]):
             yield Label(Text(f"Copy as curl — {summary(self.exchange)}"), classes="title")
             yield Static(Text(self.note()), id="curl-note")
             with VerticalScroll(id="curl-scroll"):
-                # Shown with its control characters visible; copied and saved as it is.
-                yield Static(Text(shown(self.command)), id="curl-command")
+                # The command's own line breaks are real; anything else that
+                # would act on the terminal is shown visibly. Copied and saved
+                # as it is.
+                lines = (shown(line) for line in self.command.split("\n"))
+                yield Static(Text("\n".join(lines)), id="curl-command")
             with Horizontal():
                 yield Button("Close (Esc)", id="curl-close")
                 yield Button("Copy export lines (e)", id="curl-exports")
