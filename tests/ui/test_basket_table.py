@@ -67,3 +67,91 @@ async def test_rows_follow_the_basket_and_the_cursor_stays_on_its_row():
         table.sync([])
         await pilot.pause()
         assert table.row_count == 0 and table.shown == {}
+
+
+async def test_cells_are_drawn_as_rich_draws_them():
+    """The table draws each cell from its string; every cell, in every state
+    (zebra rows, cursor, hover, focused or not, the header), comes out as the
+    same segments as Rich draws the cell's ``Text``."""
+    from rich.segment import Segment
+    from textual.widgets import DataTable
+
+    values = {
+        "item": ["abc…", "", "日本語…", "x" * 9],
+        "offer": ["Digital Monthly", "[/b] [bold red]x[/]", "␛[31mred␛[0m", "L" * 79 + "…",
+                  " pad "],
+        "qty": ["2", "10", "", "3 "],
+        "unit": ["£9.99", "9.99 ␛[31mGBP[/]", "—", "1.00 LLLLLLLLLLL…"],
+        "total": ["£19.98", "", "CA$1,000.00", "  7"],
+        "status": ["✗ blocked", "staged: qty→4", "! quantity out of range", "",
+                   "✗ blocked · staged: remove"],
+        "type": ["offer", "add_on", "—", "[/]type"],
+        "version": ["v1", "[b]v[/b]", "", "ünïcødé"],
+    }
+    table_rows = [
+        Row(f"r{n}", tuple(values[c][n % len(values[c])] for c in COLUMN_KEYS))
+        for n in range(6)
+    ]
+    app = TableApp()
+    async with app.run_test(size=(200, 20)) as pilot:
+        table = app.query_one(BasketTable)
+        table.sync(table_rows)
+        await pilot.pause()
+        for focused in (False, True):
+            if focused:
+                table.focus()
+            else:
+                table.blur()
+            await pilot.pause()
+            table.render_lines(table.region.reset_offset)  # its pseudo-class state
+            for row in range(table.row_count):
+                style = table._get_row_style(row, table.rich_style)
+                for column, spec in enumerate(table.ordered_columns):
+                    width = spec.get_render_width(table)
+                    for cursor in (False, True):
+                        for hover in (False, True):
+                            table._show_hover_cursor = hover
+                            fast = table._render_cell(row, column, style, width, cursor, hover)
+                            rich = table.rich_cell(row, column, style, width, cursor, hover)
+                            assert list(Segment.simplify(fast[0])) == list(
+                                Segment.simplify(rich[0])), (row, column, cursor, hover)
+            header = table._get_row_style(-1, table.rich_style)
+            for column, spec in enumerate(table.ordered_columns):
+                width = spec.get_render_width(table)
+                fast = table._render_cell(-1, column, header, width)
+                rich = DataTable._render_cell(table, -1, column, header, width)
+                assert list(Segment.simplify(fast[0])) == list(Segment.simplify(rich[0]))
+
+
+async def test_lines_are_drawn_as_the_data_table_draws_them():
+    """Each line on screen (kept by what it shows) is the strip Textual's own
+    ``DataTable.render_line`` makes, wherever the cursor, hover and scroll are."""
+    from textual.widgets import DataTable
+
+    app = TableApp()
+    async with app.run_test(size=(100, 12)) as pilot:
+        table = app.query_one(BasketTable)
+        table.sync(rows([f"a{n}" for n in range(30)]))
+        await pilot.pause()
+
+        def same() -> None:
+            table._pseudo_class_state = table.get_pseudo_class_state()
+            for y in range(table.size.height + 1):
+                ours = list(table.render_line(y))
+                textual = list(DataTable.render_line(table, y))
+                assert ours == textual, y
+
+        same()
+        table.focus()
+        table.move_cursor(row=20)
+        await pilot.pause()
+        same()
+        table.hover_coordinate = table.hover_coordinate._replace(row=21)
+        table._show_hover_cursor = True
+        same()
+        table.scroll_to(x=7, y=3, animate=False)
+        await pilot.pause()
+        same()
+        table.sync(rows([f"a{n}" for n in range(30)], qty="12,345"))  # a wider column
+        await pilot.pause()
+        same()

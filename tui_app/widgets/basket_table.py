@@ -1,12 +1,20 @@
-"""The basket's items as a table that changes in place.
+"""The basket's items as a table that changes in place, drawn from plain strings.
 
 Rows are keyed by order item id and the table remembers what each row shows,
-so a redraw touches only the cells that differ: a 500-item basket stays
-instant, and the cursor stays on the row the user was looking at.
+so a redraw touches only the cells that differ, and the cursor stays on the
+row the user was looking at.
+
+Each row is kept once, as a tuple of the strings it shows; the table holds
+those same strings as its cells (no ``Text`` per cell). A visible cell is
+drawn straight into segments from its string (see ``BasketTable._render_cell``),
+exactly as Rich would draw the ``Text`` that ``cell_renderable`` describes, so
+the cost of a change follows the rows on screen, not the size of the basket:
+Textual's own path measured and rendered every visible cell through Rich
+again after any change (about 1 ms a row on this project's machine).
 
 Every cell is the tenant's text: it is shown through ``formatting.shown``
 (control characters visible, one line, cut with "…" when very long) and drawn
-as a ``Text``, never read as markup.
+as text, never read as markup.
 """
 
 from __future__ import annotations
@@ -15,9 +23,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rich.cells import cell_len
+from rich.padding import Padding
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual._segment_tools import line_crop
+from textual.cache import LRUCache
+from textual.geometry import Region
+from textual.renderables.styled import Styled
+from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.widgets._data_table import Row as TableRow
+from textual.widgets.data_table import CellKey, Column, RowKey
 
 from tui_app.formatting import CELL_MAX, shown
 
@@ -47,25 +64,32 @@ class Row:
 
 def displayed(cells: tuple[str, ...]) -> tuple[str, ...]:
     """What each cell shows: see the module docstring."""
-    return tuple(shown(value, CELL_MAX) for value in cells)
+    return tuple(
+        value if value.isprintable() and len(value) <= CELL_MAX // 2 else shown(value, CELL_MAX)
+        for value in cells
+    )
 
 
-def render_cell(column: str, value: str) -> Text:
-    """A cell as drawn; ``value`` is already ``displayed``."""
-    if column in _RIGHT:
-        return Text(value, justify="right")
+def cell_style(column: str, value: str) -> str:
+    """A cell's own style (``value`` is already ``displayed``). Words first;
+    colour only underlines what the words say."""
     if column == "status":
-        # Words first; colour only underlines what the words say.
         if "✗" in value:
-            return Text(value, style="bold red")
+            return "bold red"
         if value.startswith("staged"):
-            return Text(value, style="bold yellow")
+            return "bold yellow"
         if value.startswith("!"):
-            return Text(value, style="yellow")
-    return Text(value)
+            return "yellow"
+    return ""
 
 
-class BasketTable(DataTable[Text]):
+def cell_renderable(column: str, value: str) -> Text:
+    """A cell as a Rich ``Text`` (never markup); ``value`` is already ``displayed``."""
+    return Text(value, style=cell_style(column, value),
+                justify="right" if column in _RIGHT else None)
+
+
+class BasketTable(DataTable[str]):
     DEFAULT_CSS = """
     BasketTable { height: 1fr; }
     """
@@ -75,6 +99,13 @@ class BasketTable(DataTable[Text]):
         self.shown: dict[str, tuple[str, ...]] = {}
         for key, label in COLUMNS:
             self.add_column(label, key=key)
+        self._styles: dict[str, Style] = {}  # a cell style's name -> as the console reads it
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1000)
+        self._frame: tuple[Style, list[Column], tuple[int, ...]] | None = None
+        self._cell_style_cache: dict[tuple[Style, Style, Style, str], tuple[Style, Style]] = {}
+        self._metas: LRUCache[tuple[int, int], Style] = LRUCache(4096)
+
+    # ------------------------------------------------------------- rows
 
     def sync(self, rows: list[Row]) -> None:
         """Make the table show ``rows``, changing only what differs."""
@@ -89,15 +120,17 @@ class BasketTable(DataTable[Text]):
         for key in gone:
             self.remove_row(key)
             del self.shown[key]
+        added: list[tuple[str, tuple[str, ...]]] = []
         for key, cells in wanted.items():
             before = self.shown.get(key)
             if before is None:
-                self._add(key, cells)
+                added.append((key, cells))
             elif before != cells:
                 for column, new, old in zip(COLUMN_KEYS, cells, before, strict=True):
                     if new != old:
-                        self.update_cell(key, column, render_cell(column, new), update_width=True)
+                        self.update_cell(key, column, new, update_width=True)
             self.shown[key] = cells
+        self._add_rows(added)
         if list(self.shown) != list(wanted):
             # The server reordered items (new rows are appended above): rare,
             # so a full rebuild in the server's order is fine here.
@@ -105,29 +138,51 @@ class BasketTable(DataTable[Text]):
         elif gone and keep in wanted:
             self.move_cursor(row=list(wanted).index(keep), animate=False)
 
-    def _add(self, key: str, cells: tuple[str, ...]) -> None:
-        self.add_row(*(render_cell(c, v) for c, v in zip(COLUMN_KEYS, cells, strict=True)),
-                     key=key)
+    def _add_rows(self, rows: list[tuple[str, tuple[str, ...]]]) -> None:
+        """Append ``rows`` at once: what ``add_row`` does for each, with the
+        per-row work (cursor checks, a refresh, an idle check) done once."""
+        if not rows:
+            return
+        columns = [column.key for column in self.ordered_columns]
+        index = self.row_count
+        locations, data, table_rows, new = (
+            self._row_locations, self._data, self.rows, self._new_rows
+        )
+        for key, cells in rows:
+            row_key = RowKey(key)
+            if row_key in locations:
+                self.add_row(*cells, key=key)  # raises DuplicateKey, as add_row would
+            locations[row_key] = index
+            data[row_key] = dict(zip(columns, cells, strict=True))
+            table_rows[row_key] = TableRow(row_key, 1, None, False)
+            new.add(row_key)
+            index += 1
+        self._require_update_dimensions = True
+        self.cursor_coordinate = self.cursor_coordinate
+        if self.row_count == len(rows) and self.show_cursor and self.cursor_type != "none":
+            self._highlight_cursor()  # a cursor appears where there was none
+        self._update_count += 1
+        self.check_idle()
+        self.refresh()
 
     def _rebuild(self, wanted: dict[str, tuple[str, ...]], keep: str | None, line: int) -> None:
         """Show ``wanted`` from scratch, the cursor back on row ``keep`` if it
         is still there, else on the same line."""
         self.clear()
-        self.shown = {}
-        for key, cells in wanted.items():
-            self._add(key, cells)
-            self.shown[key] = cells
+        self.shown = dict(wanted)
+        self._add_rows(list(wanted.items()))
         if not wanted:
             return
         keys = list(wanted)
         self.move_cursor(row=keys.index(keep) if keep in wanted else min(line, len(keys) - 1),
                          animate=False)
 
+    # ------------------------------------------------------------- widths
+
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        # DataTable measures each new cell through Rich (a 500-row basket:
-        # ~70 ms on every initiate). Every cell here is one line of plain text
-        # we already hold, so its width is counted directly; then the base
-        # class sizes the table with no rows left to measure.
+        # Every cell is one line of plain text we already hold, so its width
+        # is counted directly (Textual measures each through Rich: a 500-row
+        # basket took ~70 ms); then the base class sizes the table.
         columns = self.ordered_columns
         for row_key in new_rows:
             cells = self.shown.get(str(row_key.value))
@@ -136,6 +191,205 @@ class BasketTable(DataTable[Text]):
             for column, text in zip(columns, cells, strict=True):
                 column.content_width = max(column.content_width, cell_len(text))
         super()._update_dimensions(())
+
+    def _update_column_widths(self, updated_cells: set[CellKey]) -> None:
+        # As Textual's (a column narrows again when its widest cell does),
+        # counted from the strings instead of measured through Rich.
+        for row_key, column_key in updated_cells:
+            column = self.columns.get(column_key)
+            if column is None or row_key not in self.rows:
+                continue
+            label_width = cell_len(column.label.plain)
+            new_width = cell_len(self._data[row_key][column_key])
+            if new_width < column.content_width:
+                widths = [cell_len(cells[column_key]) for cells in self._data.values()]
+                column.content_width = max([*widths, label_width])
+            else:
+                column.content_width = max(new_width, label_width)
+        self._require_update_dimensions = True
+
+    # ------------------------------------------------------------- drawing
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every line of the frame shares, worked out once for the frame
+        # (the widget's style alone walks every ancestor).
+        self._frame = self._frame_parts()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    def _frame_parts(self) -> tuple[Style, list[Column], tuple[int, ...]]:
+        columns = self.ordered_columns
+        return self.rich_style, columns, tuple(column.get_render_width(self) for column in columns)
+
+    def render_line(self, y: int) -> Strip:
+        """Line ``y`` of the table on screen: the header or one row. A row's
+        line is kept, keyed by everything it shows (its strings, its place,
+        cursor and hover, the column widths and the styles), so a change
+        draws again only the rows it touched; Textual's own path drew every
+        visible row again after any change. The same strips as
+        ``DataTable.render_line`` (a test holds it to that)."""
+        if (
+            self.cursor_type != "row" or self.fixed_rows or self.fixed_columns
+            or self._labelled_row_exists or self.header_height != 1
+        ):
+            return super().render_line(y)
+        base_style, columns, widths = self._frame or self._frame_parts()
+        width = self.size.width
+        scroll_x, scroll_y = self.scroll_offset
+        index = (-1 if y < 1 else y - 1 + scroll_y) if self.show_header else y + scroll_y
+        if index >= self.row_count:
+            return Strip.blank(width, base_style)
+        cursor, hover = self.cursor_coordinate.row == index, self.hover_coordinate.row == index
+        if index == -1:
+            values: tuple[str, ...] = tuple(column.label.plain for column in columns)
+        else:
+            data = self._data[self._row_locations.get_key(index)]
+            values = tuple(data[column.key] for column in columns)
+        key = (
+            index, values, cursor, hover, widths, width, scroll_x, base_style,
+            self._pseudo_class_state, self._show_hover_cursor, self.show_cursor,
+        )
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = self._draw_line(index, widths, width, scroll_x,
+                                                       base_style, cursor, hover)
+        return strip
+
+    def _draw_line(self, index: int, widths: tuple[int, ...], width: int, scroll_x: int,
+                   base_style: Style, cursor: bool, hover: bool) -> Strip:
+        """One row (or the header, ``index`` -1) as ``DataTable._render_line``
+        draws it for a row cursor with no fixed rows, columns or labels."""
+        row_style = self._get_row_style(index, base_style)
+        segments: list[Segment] = []
+        for column, column_width in enumerate(widths):
+            segments.extend(self._render_cell(index, column, row_style, column_width,
+                                              cursor=cursor, hover=hover)[0])
+        extend, _ = self._get_styles_to_render_cell(
+            index == -1, False, False, hover, cursor, self.show_cursor,
+            self._show_hover_cursor, False, False,
+        )
+        extend = row_style + extend
+        extend += Style.from_meta({"row": index, "column": 0, "out_of_bounds": True})
+        segments.append(Segment(" " * max(0, width - sum(widths)), extend))
+        cropped = line_crop(segments, scroll_x, scroll_x + width, width)
+        return Strip(cropped).adjust_cell_length(width, base_style).simplify()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+        self._cell_style_cache.clear()
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        """One cell as segments, made from its string: the same segments (after
+        ``Strip.simplify``, which the table applies to every line) as Rich
+        draws for ``cell_renderable`` padded and styled as ``DataTable`` does."""
+        if column_index < 0 or row_index < -1:
+            return super()._render_cell(row_index, column_index, base_style, width,
+                                        cursor, hover)
+        header = row_index == -1
+        row_key = self._header_row_key if header else self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        if header:
+            label = self.columns[column_key].label
+            if label.spans or label.style or label.justify not in (None, "default"):
+                return super()._render_cell(row_index, column_index, base_style, width,
+                                            cursor, hover)
+            value, style, right = label.plain, "", False
+        else:
+            column = column_key.value or ""
+            value = self._data[row_key][column_key]
+            style, right = cell_style(column, value), column in _RIGHT
+        if right:
+            value = value.rstrip()  # as Rich's right justification does
+        pad = self.cell_padding
+        fill = width - 2 * pad - cell_len(value)
+        if fill < 0 or "\n" in value:
+            # Not for a displayed cell, except for a moment when a cell has
+            # grown and its column not yet: drawn through Rich then.
+            return self.rich_cell(row_index, column_index, base_style, width, cursor, hover)
+        is_fixed = not header and (row_index < self.fixed_rows
+                                   or column_index < self.fixed_columns)
+        component, post = self._get_styles_to_render_cell(
+            header, False, is_fixed, hover, cursor, self.show_cursor,
+            self._show_hover_cursor, self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        plain, text = self._cell_styles(base_style, component, post, style)
+        # The cell's place, which a mouse click reads, comes last: Rich adds
+        # styles attribute by attribute, so the result is the one Rich makes
+        # adding it first (the test compares them).
+        meta = self._metas.get((row_index, column_index))
+        if meta is None:
+            meta = self._metas[row_index, column_index] = Style.from_meta(
+                {"row": row_index, "column": column_index})
+        plain, text = plain + meta, text + meta
+        if right:
+            line = [Segment(" " * pad, plain), Segment(" " * fill + value, text),
+                    Segment(" " * pad, plain)]
+        else:
+            line = [Segment(" " * pad, plain), Segment(value, text),
+                    Segment(" " * (fill + pad), plain)]
+        return [[segment for segment in line if segment.text]]
+
+    def _cell_styles(self, base: Style, component: Style, post: Style,
+                     own: str) -> tuple[Style, Style]:
+        """The styles of a cell's padding and of its text, as ``Styled``
+        makes them (pre style, the segment's own, post style), without the
+        cell's place."""
+        key = (base, component, post, own)
+        styles = self._cell_style_cache.get(key)
+        if styles is None:
+            pre = base + component
+            styles = self._cell_style_cache[key] = (
+                pre + Style.null() + post, pre + self._style(own) + post
+            )
+        return styles
+
+    def rich_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        """A data cell drawn through Rich as ``DataTable`` draws a cell, from
+        ``cell_renderable`` (the tests hold ``_render_cell`` to this)."""
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        cell = cell_renderable(column_key.value or "", self._data[row_key][column_key])
+        is_fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
+        component, post = self._get_styles_to_render_cell(
+            False, False, is_fixed, hover, cursor, self.show_cursor,
+            self._show_hover_cursor, self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        base_style += Style.from_meta({"row": row_index, "column": column_index})
+        options = self.app.console_options.update_dimensions(width, 1).update(no_wrap=True)
+        return self.app.console.render_lines(
+            Styled(Padding(cell, (0, self.cell_padding)), pre_style=base_style + component,
+                   post_style=post),
+            options,
+        )
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.app.console.get_style(name, default=Style.null())
+        return style
+
+    # ------------------------------------------------------------- reading
 
     def highlighted_key(self) -> str | None:
         if self.row_count == 0:
