@@ -3,7 +3,8 @@
 The snapshot tests and `python -m tui_app.devtools.screenshots` both use
 these scenes, so the pictures in the README are the states the tests check.
 Everything on screen is repeatable: the sandbox is seeded (same basket and
-item ids every run), external ids come from a counter, and no clock shows.
+item ids every run), external ids come from a counter, no clock shows, and
+the exchange log's times, durations and port are made steady.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import itertools
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -166,6 +169,51 @@ def lose_cookie() -> Step:
     return step
 
 
+STEADY_HOST = "127.0.0.1:8750"
+
+
+def steady_exchanges() -> Step:
+    """What differs run to run in the exchange log — when each call started,
+    how long it took, the sandbox's port, the server's Date header — made
+    the same every run, so the Inspector's picture is repeatable."""
+
+    async def step(pilot: Pilot) -> None:
+        log = app_of(pilot).workspace.log
+        entries = log._entries  # devtools only: the log has no public way to rewrite
+        if not entries:
+            return
+        host = urlsplit(entries[0].url).netloc
+        start = datetime.fromtimestamp(CLOCK, UTC)
+
+        def steady(text: str) -> str:
+            return text.replace(host, STEADY_HOST)
+
+        def headers(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+            return [(k, "Fri, 27 Nov 2026 09:00:00 GMT" if k.lower() == "date" else steady(v))
+                    for k, v in pairs]
+
+        entries[:] = [
+            replace(e, started_at=start + timedelta(seconds=2 * n), duration_ms=12.0 + 3 * n,
+                    url=steady(e.url), request_headers=headers(e.request_headers),
+                    response_headers=headers(e.response_headers))
+            for n, e in enumerate(entries)
+        ]
+
+    return step
+
+
+def open_first_scenario() -> Step:
+    """The Scenarios screen with the first file of its list opened (Enter)."""
+
+    async def step(pilot: Pilot) -> None:
+        pilot.app.screen.query_one("#scenario-list").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+
+    return step
+
+
+SMALL = (80, 24)
 THREE = ["Digital Monthly", "Puzzles & Crosswords", "Digital Annual"]
 BLOCKED = [basket_of("Digital Monthly", "Print + Digital Bundle", country="DE"), validated()]
 
@@ -183,7 +231,7 @@ SCENES: list[Scene] = [
     Scene("basket-filled", "Basket: three items, totals in GBP", "basket",
           [basket_of(*THREE, quantities=[2, 1, 1])]),
     Scene("basket-small", "Basket at 80×24", "basket",
-          [basket_of(*THREE, quantities=[2, 1, 1])], size=(80, 24)),
+          [basket_of(*THREE, quantities=[2, 1, 1])], size=SMALL),
     Scene("basket-staged", "Basket: two actions staged for one update", "basket",
           [basket_of(*THREE), stage_two()]),
     Scene("basket-blocked", "Basket: the blocked item is marked", "basket", BLOCKED),
@@ -210,6 +258,18 @@ SCENES: list[Scene] = [
            type_into("#target", "https://acme.prod.limio.com/api")]),
     Scene("help", "F1 help: every key of the screen, with its binding id", "basket",
           [basket_of(*THREE), press("f1")]),
+    Scene("inspector", "Inspector: every request and reply, secrets masked", "basket",
+          [basket_of(*THREE), validated(), steady_exchanges(), press("f7")]),
+    Scene("scenarios", "Scenarios: a file opened, its steps ready to replay", "scenarios",
+          [open_first_scenario()]),
+    # Every screen at 80×24: nothing cut, hidden or surprising at the smallest size.
+    Scene("offers-small", "Offers at 80×24", "offers", [pick(*THREE)], size=SMALL),
+    Scene("validation-small", "Validation at 80×24", "validation", BLOCKED, size=SMALL),
+    Scene("profiles-small", "Profiles at 80×24", "profiles", size=SMALL),
+    Scene("inspector-small", "Inspector at 80×24", "basket",
+          [basket_of(*THREE), validated(), steady_exchanges(), press("f7")], size=SMALL),
+    Scene("scenarios-small", "Scenarios at 80×24", "scenarios", [open_first_scenario()],
+          size=SMALL),
 ]
 
 

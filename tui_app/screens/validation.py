@@ -122,7 +122,7 @@ lower edge says when the server last confirmed the basket.
 
     def on_mount(self) -> None:
         self.query_one("#problems-pane").border_title = "Problems"
-        self.query_one(JsonTree).border_title = "Checkout (as the server returned it)"
+        self.query_one(JsonTree).border_title = "Checkout, as returned"  # whole at 80 columns
         self.follow_context(self.redraw)
         self.tick_confirmed(self.draw_confirmed)
         self.query_one(JsonTree).focus()
