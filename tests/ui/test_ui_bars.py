@@ -9,9 +9,18 @@ import pytest
 from tui_app.widgets.key_bar import KeyBar, fit_by_priority
 from tui_app.widgets.nav_bar import NavBar
 
-from pilot import build_app, initiate, ready, settle
+from pilot import build_app, initiate, ready, screen_text, settle
 
 MAIN_SCREENS = ("profiles", "offers", "basket", "validation", "inspector", "scenarios")
+# What each screen is for, which must be on screen at any size.
+KEY_RESULT = {
+    "profiles": "Sandbox (embedded)",
+    "offers": "14 items in the catalogue",
+    "basket": "Digital Monthly",
+    "validation": "Not validated yet",
+    "inspector": "/api/partner/checkout/initiate",
+    "scenarios": "examples/valid-basket.toml",
+}
 
 
 def test_fitting_keeps_the_best_ranked_entries_in_their_own_order():
@@ -36,6 +45,11 @@ async def test_every_main_screen_shows_its_main_keys_help_and_quit(tmp_path, san
             assert len(nav_line) <= nav.content_size.width, (mode, nav_line)
             for key in ("f2", "f3", "f4", "f5", "f7", "f9", "help", "quit"):
                 assert key in nav_line, (mode, key, nav_line)
+            assert KEY_RESULT[mode] in screen_text(app), (mode, size)
+            focused = app.focused
+            assert focused is not None and focused.screen is screen, (mode, focused)
+            assert focused.region.area, (mode, focused)
+            assert screen.region.contains_region(focused.region), (mode, focused.region)
 
             bar = screen.query_one(KeyBar)
             line = str(bar.render())
