@@ -16,11 +16,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     StringConstraints,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
 )
+from pydantic_core import core_schema
 
 BASKET_ID_PATTERN = r"^basket-[A-Za-z0-9\-_]{32,36}$"
 BASKET_ID_RE = re.compile(BASKET_ID_PATTERN)
@@ -145,13 +147,18 @@ class ResponseModel(BaseModel):
 
 # --------------------------------------------------------------------------- lenient details
 
-def _none_if_malformed(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    # A detail the spec does not promise (a price, a name) that arrives in an
-    # odd shape reads as unknown instead of failing the whole reply.
-    try:
-        return handler(value)
-    except ValidationError:
-        return None
+class _NoneIfMalformed:
+    """A detail the spec does not promise (a price, a name) that arrives in an
+    odd shape reads as unknown (None) instead of failing the whole reply.
+
+    Said in pydantic-core's own terms (a default on error), not as a Python
+    wrap validator: a 500-item order has some 20,000 such details, and a call
+    into Python for each was most of its validation time."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> core_schema.CoreSchema:
+        return core_schema.with_default_schema(handler(source), default=None,
+                                               on_error="default")
 
 
 def _empty_if_malformed(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
@@ -161,7 +168,7 @@ def _empty_if_malformed(value: Any, handler: ValidatorFunctionWrapHandler) -> An
         return []
 
 
-Soft = WrapValidator(_none_if_malformed)
+Soft = _NoneIfMalformed()
 SoftList = WrapValidator(_empty_if_malformed)
 Amount = Annotated[str | int | float | None, Soft]
 Text = Annotated[str | None, Soft]
