@@ -120,3 +120,36 @@ def test_expiry_reads_like_a_person_would_say_it():
     assert describe_expiry(now + timedelta(minutes=52, seconds=10), now) == "in 52 min"
     assert describe_expiry(now - timedelta(minutes=4), now) == "expired 4 min ago"
     assert describe_expiry(now + timedelta(hours=3, minutes=5), now) == "in 3 h 5 min"
+
+
+def test_the_redacted_entry_keeps_every_field_and_scrubs_each_text():
+    # redact() builds the entry field by field: a field added to Exchange
+    # must be carried over (as dataclasses.replace would) or this fails.
+    import dataclasses
+
+    log = ExchangeLog(keep_raw=True)
+    log.add_secret("s3cr3t-value")
+    log.add_secret("abc")  # too short to scrub
+    entry = record(
+        log,
+        url="https://t.example/api/x?k=s3cr3t-value",
+        request_headers=[("Authorization", f"Bearer {TOKEN}"), ("X-Echo", "s3cr3t-value abc")],
+        request_body='{"client_secret": "x", "note": "s3cr3t-value"}',
+        response_headers=[("Content-Type", "application/json"), ("X-Echo", "s3cr3t-value")],
+        response_body='{"note": "s3cr3t-value", "n": 1}',
+        error="failed near s3cr3t-value",
+        started_at=None,
+    )
+    raw = log.raw(entry.id)
+    for name in (f.name for f in dataclasses.fields(entry)):
+        kept = getattr(entry, name)
+        if name in ("url", "request_headers", "request_body", "response_headers",
+                    "response_body", "error"):
+            assert "s3cr3t-value" not in str(kept) and "s3cr3t-value" in str(getattr(raw, name))
+        else:
+            assert kept == getattr(raw, name), name
+    assert entry.url == "https://t.example/api/x?k=***"
+    assert entry.request_headers[1] == ("X-Echo", "*** abc")
+    assert json.loads(entry.request_body) == {"client_secret": "***", "note": "***"}
+    assert entry.response_body == '{"note": "***", "n": 1}'
+    assert entry.error == "failed near ***"

@@ -264,3 +264,27 @@ async def test_only_baskets_made_in_the_session_are_recorded(tmp_path, sandbox):
     with pytest.raises(NothingToRecord):
         record_scenario(second.log, "resumed")
     await second.aclose()
+
+
+def test_a_resolved_body_is_a_deep_copy_with_every_string_changed():
+    import copy
+    import datetime
+
+    from tui_app.services.scenarios.format import map_strings
+    from tui_app.services.scenarios.replay import _resolved_copy
+
+    stamp = datetime.datetime(2024, 1, 2, 3, 4)
+    body = {"order": {"orderItems": [{"offer": {"name": "A"}, "quantity": 2, "ok": True},
+                                     {"n": None, "f": 1.5, "t": ("x", ["y"])}],
+                      "when": stamp, "external_id": "e-${uuid}"}}
+
+    def change(text):
+        return text.upper()
+
+    made = _resolved_copy(body, change)
+    assert made == map_strings(copy.deepcopy(body), change)
+    assert made["order"]["external_id"] == "E-${UUID}" and made["order"]["when"] == stamp
+    # Nothing mutable is shared with the step's own body.
+    assert made["order"] is not body["order"]
+    assert made["order"]["orderItems"][0] is not body["order"]["orderItems"][0]
+    assert made["order"]["orderItems"][1]["t"][1] is not body["order"]["orderItems"][1]["t"][1]

@@ -101,6 +101,7 @@ row. ``${name}`` is a variable: a capture, a data column, ``--var``/``--secret``
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -162,8 +163,12 @@ class Reference:
         return self.kind == "item" and self.attribute == "quantity"
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_reference(inner: str) -> Reference:
-    """``create.items[0].id`` -> Reference; ValueError says what is wrong."""
+    """``create.items[0].id`` -> Reference; ValueError says what is wrong.
+
+    Kept for the texts seen last (a Reference is frozen): a replay resolves
+    the same few references in step after step."""
     text = inner.strip()
     if text == "uuid":
         return Reference(text, "uuid")
@@ -189,6 +194,8 @@ def parse_reference(inner: str) -> Reference:
 
 def references_in(text: str) -> list[Reference]:
     """Every reference of a string; ValueError for a malformed one."""
+    if "$" not in text:
+        return []  # nothing to find, nothing malformed
     found = []
     for match in _PLACEHOLDER.finditer(text):
         if match.group(0) != "$$":
@@ -202,6 +209,8 @@ def references_in(text: str) -> list[Reference]:
 def substitute(text: str, value_of) -> Any:
     """Replace every reference with ``value_of(reference)``. A string that is a
     single reference and nothing else takes the value as it is (an int stays an int)."""
+    if "$" not in text:
+        return text  # no reference and no $$: nothing to replace
     whole = _PLACEHOLDER.fullmatch(text)
     if whole and whole.group(0) != "$$":
         return value_of(parse_reference(whole.group(1)))
@@ -341,13 +350,17 @@ class Scenario(_Strict):
         """The index of the first step named ``name``: a dictionary look-up
         (replay resolves every reference with it), rebuilt when the step list
         is replaced or changes length."""
-        if self._names_of != (id(self.steps), len(self.steps)):
+        # Read straight from pydantic's store of private attributes: through
+        # the model's __getattr__ each read costs more than the look-up.
+        private = self.__pydantic_private__ or {}
+        if private.get("_names_of") != (id(self.steps), len(self.steps)):
             names: dict[str, int] = {}
             for index, step in enumerate(self.steps):
                 if step.name is not None:
                     names.setdefault(step.name, index)
             self._names, self._names_of = names, (id(self.steps), len(self.steps))
-        index = self._names.get(name)
+            private = self.__pydantic_private__ or {}
+        index = private["_names"].get(name)
         if index is not None and self.steps[index].name != name:  # a step renamed in place
             self._names_of = (0, -1)
             return self.index_of(name)

@@ -46,6 +46,7 @@ from tui_app.services.scenarios.format import (
     is_success,
     map_strings,
     substitute,
+    walk_strings,
 )
 from tui_app.services.scenarios.jsonpath import evaluate
 
@@ -447,13 +448,17 @@ class _Run:
         return body
 
     async def _resolve(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A copy of ``body`` with every reference replaced by its value (the
+        step's own body is never changed)."""
         # Offer names inside references need the catalogue: fetch it first,
         # so that resolving stays synchronous.
         names: list[str] = []
-        map_strings(body, lambda text: _collect_offer_refs(text, names))
+        for _, text in walk_strings(body):
+            if "${" in text:  # no reference in any other string
+                _collect_offer_refs(text, names)
         ids = {name: (await self.offers.by_name(name)).id for name in names}
-        return map_strings(copy.deepcopy(body),
-                           lambda text: substitute(text, lambda ref: self._value(ref, ids)))
+        return _resolved_copy(body, lambda text: substitute(text,
+                                                            lambda ref: self._value(ref, ids)))
 
     def _value(self, ref: Reference, offer_ids: dict[str, str]) -> Any:
         if ref.kind == "uuid":
@@ -644,6 +649,21 @@ def _compare_set(
     if not missing and len(claimed) == len(actual):
         return []
     return [Failure(name, list(wanted), shown)]
+
+
+def _resolved_copy(value: Any, change: Callable[[str], Any]) -> Any:
+    """``map_strings(copy.deepcopy(value), change)`` in one pass: dicts and
+    lists are made anew with every string changed, numbers, booleans and None
+    are kept (nothing to copy), anything else is deep-copied."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, dict):
+        return {key: _resolved_copy(item, change) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_resolved_copy(item, change) for item in value]
+    if value is None or type(value) in (int, float, bool):
+        return value
+    return copy.deepcopy(value)
 
 
 def _collect_offer_refs(text: str, names: list[str]) -> str:
