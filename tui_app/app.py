@@ -101,6 +101,18 @@ SCREEN_TITLES = {
 
 class BasketBuilderApp(App[None]):
     TITLE = "basket-builder"
+    # Notices take their own rows just above the key bar, for as long as they
+    # show, instead of floating over whatever the user is working with (the
+    # staged actions, a form's last field, a dialog's buttons). Ids, because
+    # Textual's own rules for these widgets win a tie with ours.
+    DEFAULT_CSS = """
+    #textual-toastrack {
+        layer: default; dock: bottom; margin-bottom: 1; align: left bottom;
+        max-height: 8;
+    }
+    #textual-toastrack ToastHolder { align-horizontal: left; }
+    #textual-toastrack Toast { width: 1fr; max-width: 100%; margin-top: 0; padding: 0 1; }
+    """
     # Each screen's module is imported when the screen is first shown (and
     # in the background after start-up), so the first paint waits only for
     # the first screen's code.

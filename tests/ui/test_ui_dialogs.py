@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from textual.geometry import Region
 from textual.widgets import Button
+from textual.widgets._toast import Toast
 
 from pilot import build_app, initiate, ready, screen_text, settle
 
@@ -102,3 +103,24 @@ async def test_the_curl_command_keeps_its_own_line_breaks(tmp_path, sandbox):
         command = str(app.screen.query_one("#curl-command").render())
         assert "␊" not in command
         assert '\n  -H "Authorization: Bearer $LIMIO_TOKEN" \\\n' in command
+
+
+async def test_a_notice_while_a_dialog_is_open_covers_none_of_it(tmp_path, sandbox):
+    app = build_app(tmp_path, sandbox)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await ready(pilot)
+        await initiate(pilot, ("Digital Monthly", 1))
+        await on_basket(pilot, "k")  # the country dialog: the tallest at 80x24
+        await settle(pilot)
+        app.notify("Initiated basket-79a10949-db1f-4264-82fc-5f124ba25f16 with 1 item.")
+        await pilot.pause()
+        await pilot.pause()
+        dialog = app.screen
+        assert dialog.is_modal
+        toasts = list(dialog.query(Toast))
+        assert toasts
+        boxes = [w for w in dialog.children if not w.has_class("-textual-system")]
+        assert boxes
+        for toast in toasts:
+            for box in boxes:
+                assert not toast.region.overlaps(box.region), (toast.region, box.region)

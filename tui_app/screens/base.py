@@ -30,19 +30,6 @@ T = TypeVar("T")
 class AppScreen(Screen[None]):
     """Subclasses implement ``compose_body`` and set ``HELP``."""
 
-    # Notices take their own rows just above the key bar, for as long as they
-    # show, instead of floating over whatever the user is working with (the
-    # staged actions, a form's last field, the table's last rows). Ids, because
-    # Textual's own rules for these widgets win a tie with a screen's.
-    DEFAULT_CSS = """
-    #textual-toastrack {
-        layer: default; dock: bottom; margin-bottom: 1; align: left bottom;
-        max-height: 8;
-    }
-    #textual-toastrack ToastHolder { align-horizontal: left; }
-    #textual-toastrack Toast { width: 1fr; max-width: 100%; margin-top: 0; padding: 0 1; }
-    """
-
     HELP: ClassVar[str] = ""
     MODE: ClassVar[str] = ""  # which tab of the nav bar this screen is
     # Actions the key bar keeps when not every key fits, most important first.
