@@ -238,8 +238,32 @@ EXIT_UNREACHABLE = 3  # `run`: the server could not be reached or refused the cr
 EXIT_INTERRUPTED = 130  # `run`: Ctrl-C
 
 
+def _import_httpx_without_its_cli() -> None:
+    """Import httpx without ``httpx._main``, its own command line, which
+    loads click, rich and pygments (a third of the time `run` takes to start
+    here) when they are installed, as the TUI installs them. httpx imports
+    it only to offer ``httpx.main`` and goes on without it (a stand-in that
+    says the CLI's extras are missing); nothing here calls it. The block is
+    lifted at once, and if a later httpx did not go on without it, httpx is
+    imported as usual."""
+    if "httpx" in sys.modules or "httpx._main" in sys.modules:
+        return
+    import importlib
+
+    sys.modules["httpx._main"] = None  # type: ignore[assignment]  # import refused
+    try:
+        importlib.import_module("httpx")
+    except ImportError:
+        sys.modules.pop("httpx._main", None)
+        importlib.import_module("httpx")
+    finally:
+        if "httpx._main" in sys.modules and sys.modules["httpx._main"] is None:
+            del sys.modules["httpx._main"]
+
+
 def _run_scenarios(args: argparse.Namespace) -> int:
     """`basket-builder run FILE...`: every file is checked before anything is sent."""
+    _import_httpx_without_its_cli()
     from tui_app.services.scenarios.suite import parse_jobs, prepare
 
     prepared = prepare(args.files, var=args.var, secret=args.secret,
@@ -341,8 +365,6 @@ def _scenario_client(args: argparse.Namespace, own_process: bool = False):
     """The client `run` talks through, and what to call when done. With
     ``own_process`` (--jobs above 1) the embedded sandbox runs in a process of
     its own, so that jobs run in parallel and not under one interpreter lock."""
-    from tui_app.services.connection import SANDBOX_PROFILE_NAME
-
     profile = args.run_profile or args.profile
     if args.base_url is not None and profile is not None:
         raise _Refused("give --profile or --base-url, not both")
@@ -350,6 +372,9 @@ def _scenario_client(args: argparse.Namespace, own_process: bool = False):
         raise _Refused("--token goes with --base-url (a stored profile has its own secrets)")
     if args.base_url is not None:
         return _bearer_client(args.base_url, args.token), (lambda: None)
+    # Profiles and their store are imported only when a profile may be used.
+    from tui_app.services.connection import SANDBOX_PROFILE_NAME
+
     if profile is not None and profile != SANDBOX_PROFILE_NAME:
         return _profile_client(profile, args.run_config_dir or args.config_dir), (lambda: None)
     return _sandbox_process_client() if own_process else _sandbox_client()

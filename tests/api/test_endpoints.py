@@ -64,3 +64,26 @@ def test_exactly_one_of_tenant_and_base_url():
         Endpoint.from_settings("a.limio.com", "https://a.limio.com/api")
     with pytest.raises(EndpointError, match="required"):
         Endpoint.from_settings(None, None)
+
+
+def test_only_an_endpoint_of_plain_http_urls_needs_no_tls():
+    assert not Endpoint.from_base_url("http://127.0.0.1:8080/api").uses_tls
+    assert Endpoint.from_base_url("https://127.0.0.1:8443/api").uses_tls
+    assert Endpoint.from_tenant("acme.prod.limio.com").uses_tls
+
+
+def test_a_wire_for_plain_http_loads_no_ca_certificates_but_refuses_any(monkeypatch):
+    import ssl
+
+    from tui_app.services.api import transport
+    from tui_app.services.api.exchange import ExchangeLog
+
+    made: list[dict] = []
+    monkeypatch.setattr(transport.httpx, "AsyncClient", lambda **kwargs: made.append(kwargs))
+    transport.Wire(ExchangeLog(), tls=False).http  # noqa: B018 - made on first use
+    transport.Wire(ExchangeLog()).http  # noqa: B018
+    plain, secure = (kwargs["verify"] for kwargs in made)
+    assert isinstance(plain, ssl.SSLContext)
+    assert plain.verify_mode == ssl.CERT_REQUIRED and plain.check_hostname
+    assert plain.cert_store_stats()["x509_ca"] == 0  # any certificate would be refused
+    assert secure is True  # httpx's default: the CA certificates, and SSL_CERT_FILE

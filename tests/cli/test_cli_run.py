@@ -189,3 +189,21 @@ def test_help_says_how_to_keep_the_token_off_the_command_line(capsys):
     with pytest.raises(SystemExit):
         main(["run", "--help"])
     assert "LIMIO_TOKEN" in capsys.readouterr().out
+
+
+def test_run_starts_without_httpx_own_command_line_or_any_ui_library():
+    # httpx imports click, rich and pygments for its own CLI when they are
+    # installed; `run` has no use for them and starts faster without.
+    code = (
+        "import sys\n"
+        "from tui_app import cli\n"
+        "cli._import_httpx_without_its_cli()\n"
+        "import tui_app.services.scenarios.suite, httpx\n"
+        "print(sorted(m for m in ('rich', 'click', 'pygments', 'textual', 'httpx._main')"
+        " if m in sys.modules), 'httpx._main' in sys.modules, callable(httpx.main))\n"
+        "import httpx._main\n"  # still importable afterwards
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "False", "True"]

@@ -132,6 +132,7 @@ class CheckoutClient:
             ca_bundle=ca_bundle,
             max_reply_bytes=max_reply_bytes,
             hosts=endpoint.hosts,
+            tls=endpoint.uses_tls,
         )
         self.retries = retries
         self.backoff = backoff

@@ -60,6 +60,12 @@ class Endpoint:
         )
 
     @property
+    def uses_tls(self) -> bool:
+        """Whether any URL it names is https:// (plain http:// is allowed for
+        loopback hosts only, see check_base_url)."""
+        return any(urlsplit(url).scheme != "http" for url in (self.api_base, self.token_url))
+
+    @property
     def is_loopback(self) -> bool:
         return is_loopback_host(urlsplit(self.api_base).hostname or "")
 

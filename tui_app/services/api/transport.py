@@ -140,9 +140,11 @@ class Wire:
         ca_bundle: str | None = None,
         max_reply_bytes: int = MAX_REPLY_BYTES,
         hosts: tuple[str, ...] = (),
+        tls: bool = True,
     ) -> None:
         """``hosts``: the hosts this wire will talk to, so that a loopback one
-        among them (e.g. 127.0.0.2) is reached directly too."""
+        among them (e.g. 127.0.0.2) is reached directly too. ``tls=False``:
+        every URL it will be given is plain http:// to such a host."""
         if timeout <= 0:
             raise ValueError("the timeout must be a positive number of seconds")
         self.log = log
@@ -151,6 +153,7 @@ class Wire:
         self._transport = transport
         self._ca_bundle = ca_bundle
         self._hosts = hosts
+        self._tls = tls
         self._http: httpx.AsyncClient | None = None
 
     @property
@@ -165,6 +168,11 @@ class Wire:
                         f"the CA bundle {self._ca_bundle} could not be loaded: {exc}",
                         hint="point the profile's CA bundle at a PEM file of certificates",
                     ) from None
+            elif not self._tls:
+                # Plain http:// only: no certificate is ever checked, so the
+                # system's CA certificates are not loaded (50 ms). A context
+                # without them still refuses any certificate, were TLS used.
+                verify = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             self._http = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
                 transport=self._transport,
