@@ -180,3 +180,78 @@ def test_the_collector_is_left_as_it_was():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# --------------------------------------------------------------------------- reading steps alike
+
+
+def alike_file(steps: int = 40, preamble: str = "") -> str:
+    quantities = ["2", "3"] * steps
+    return (HEADER + preamble + INITIATE_STEP + "".join(update(q) for q in quantities[:steps])
+            + '[[steps]]\naction = "validate"\n[steps.expect]\nvalid = true\n')
+
+
+def typed(value):
+    if isinstance(value, dict):
+        return [(key, typed(item)) for key, item in value.items()]
+    if isinstance(value, list):
+        return [typed(item) for item in value]
+    return type(value), repr(value)
+
+
+@pytest.mark.parametrize("preamble", ["", 'description = "d"\n[[data]]\ncountry = "GB"\n'])
+def test_a_file_of_steps_alike_is_read_piece_by_piece_as_tomli_reads_it_whole(preamble):
+    text = alike_file(preamble=preamble)
+    data, keys = loading._read_steps_alike(text)
+    assert typed(data) == typed(tomli.loads(text))
+    assert len(keys) == len(data["steps"]) == 42
+    # No two steps share a table or a list, as when each is read on its own.
+    def containers(value):
+        if isinstance(value, dict | list):
+            yield id(value)
+            for item in value.values() if isinstance(value, dict) else value:
+                yield from containers(item)
+
+    seen: set[int] = set()
+    for step in data["steps"]:
+        own = set(containers(step))
+        assert not own & seen
+        seen |= own
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda text: text.replace('name = "alike"', 'name = """alike"""'),
+        lambda text: text.replace('name = "alike"', "name = '''alike'''"),
+        lambda text: text.replace(HEADER, HEADER + "steps = []\n"),
+        lambda text: text.replace('[steps.expect]\nvalid', '[other]\nvalid'),
+        lambda text: text.replace("quantity = 3\n", "quantity = 3\nat = 1979-05-27T07:32:00\n"),
+        lambda text: alike_file(2),
+    ],
+    ids=["multi-line string", "literal multi-line", "steps before", "another table",
+         "a date", "few steps"],
+)
+def test_files_that_cannot_be_cut_into_steps_are_read_whole(change, monkeypatch):
+    text = change(alike_file())
+    def outcome():
+        try:
+            return parse_scenario(text, "s.toml").model_dump()
+        except ScenarioError as exc:
+            return str(exc)
+
+    assert loading._read_steps_alike(text) is None
+    as_loaded = outcome()
+    monkeypatch.setattr(loading, "_read_steps_alike", lambda text: None)
+    assert outcome() == as_loaded
+
+
+def test_a_toml_mistake_in_one_of_many_steps_alike_is_reported_as_reading_whole_does(
+        monkeypatch):
+    text = alike_file(60)
+    at = text.index("quantity = 3\n", len(text) // 2)
+    text = text[:at] + "quantity = 3\nquantity = 4\n" + text[at + len("quantity = 3\n"):]
+    found = problems(text)
+    assert len(found) == 1 and "not valid TOML" in found[0]
+    monkeypatch.setattr(loading, "_read_steps_alike", lambda text: None)
+    assert problems(text) == found

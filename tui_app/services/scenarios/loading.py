@@ -300,8 +300,13 @@ def _parse(text: str, path: str, variables: Collection[str] | None = None) -> Sc
         raise ScenarioError([Problem(path, text.count("\n", 0, at) + 1, f"a dotted key of more "
                                      f"than {MAX_NESTING} parts: nested more than {MAX_NESTING} "
                                      "levels deep (the most a scenario may nest)")])
+    keys: list[bytes] | None = None
     try:
-        data = _read_toml(text)
+        alike = _read_steps_alike(text)
+        if alike is not None:
+            data, keys = alike
+        else:
+            data = _read_toml(text)
     except tomli.TOMLDecodeError as exc:
         match = _TOML_POSITION.fullmatch(str(exc))
         line = int(match[2]) if match else 1
@@ -319,7 +324,7 @@ def _parse(text: str, path: str, variables: Collection[str] | None = None) -> Sc
         raise ScenarioError([Problem(path, None, f"{len(steps):,} steps: a scenario may have "
                                      f"at most {MAX_STEPS:,}; split it into several files")])
     return _Checker(text, path, external=None if variables is None else set(variables)
-                    ).check(data)
+                    ).check(data, keys)
 
 
 # The end of an offset date-time (":00Z", ":32-07:00", ":00.5+01:00"): rtoml
@@ -346,6 +351,67 @@ def _read_toml(text: str) -> dict[str, Any]:
         if isinstance(data, dict):
             return data
     return tomli.loads(text)
+
+
+_STEP_LINE = "\n[[steps]]\n"
+
+
+def _read_steps_alike(text: str) -> tuple[dict[str, Any], list[bytes]] | None:
+    """A file of many steps written alike, read one distinct step text at a
+    time; None when it is not such a file (then the whole text is read).
+
+    The text is cut at the lines that are exactly ``[[steps]]``. Without a
+    multi-line string (no \"\"\" or \'\'\') such a line can only be the header
+    of a step: in an array or an inline table it is not valid TOML, which the
+    reading of the whole text then reports. What is before the first header
+    is read alone and must not mention ``steps``; each piece after one is read
+    as ``[[steps]]`` + piece and must hold nothing but ``steps`` (tables below
+    its own step: it can touch nothing of another piece). The file is then the
+    first part with ``steps`` the pieces' steps in order, as reading it whole
+    gives; any piece not read, or not so, and the whole text is read instead,
+    so that every message is as before.
+
+    Each distinct piece is read once; a step read before is copied through
+    marshal (the exact types and values, dict order kept: see _Shape), so no
+    two steps share a list or a table. Its marshal bytes are the step's key for
+    _Shape, returned beside the data. Only worth it when pieces repeat: when
+    more than half are distinct, or a piece has a date or time (not marshalled),
+    None."""
+    if '"""' in text or "'''" in text:
+        return None
+    pieces = text.split(_STEP_LINE)
+    preamble, bodies = pieces[0], pieces[1:]
+    distinct = dict.fromkeys(bodies)
+    if len(bodies) < 3 or len(distinct) * 2 > len(bodies):
+        return None
+    try:
+        data = _read_toml(preamble)
+        read: dict[str, tuple[list[Any], bytes, list[bytes]]] = {}
+        for body in distinct:
+            part = _read_toml("[[steps]]\n" + body)
+            steps = part.get("steps")
+            if len(part) != 1 or not isinstance(steps, list):
+                return None
+            read[body] = (steps, marshal.dumps(steps), [marshal.dumps(step) for step in steps])
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # not read, or a value marshal cannot write: the whole text
+        return None
+    if "steps" in data:
+        return None
+    all_steps: list[Any] = []
+    keys: list[bytes] = []
+    copied: set[str] = set()
+    for body in bodies:
+        steps, blob, step_keys = read[body]
+        if body in copied:
+            all_steps.extend(marshal.loads(blob))  # noqa: S302 - bytes made just above
+        else:  # the first use of a piece takes what was read
+            copied.add(body)
+            all_steps.extend(steps)
+        keys.extend(step_keys)
+    data["steps"] = all_steps
+    return data, keys
 
 
 def _too_big(path: str, size: int | None = None) -> Problem:
@@ -473,27 +539,13 @@ class _Valid:
         values = dict(self.fields)
         if "body" in raw:
             values["body"] = dict(raw["body"])
-        values["expect"] = _default_expectation()
+        values["expect"] = Expectation()  # the field's default_factory
         step = Step.__new__(Step)
         object.__setattr__(step, "__dict__", values)
         object.__setattr__(step, "__pydantic_extra__", None)
         object.__setattr__(step, "__pydantic_fields_set__", set(self.fields_set))
         object.__setattr__(step, "__pydantic_private__", {**self.private, "_line": line})
         return step
-
-
-_DEFAULT_EXPECTATION = Expectation()
-
-
-def _default_expectation() -> Expectation:
-    """A fresh ``Expectation()`` (every field its immutable default), copied
-    the way pydantic's ``__copy__`` does, without validating nothing again."""
-    made = Expectation.__new__(Expectation)
-    object.__setattr__(made, "__dict__", dict(_DEFAULT_EXPECTATION.__dict__))
-    object.__setattr__(made, "__pydantic_extra__", None)
-    object.__setattr__(made, "__pydantic_fields_set__", set())
-    object.__setattr__(made, "__pydantic_private__", None)
-    return made
 
 
 _TOP_KEYS = ("version", "name", "description", "steps", "data")
@@ -580,12 +632,13 @@ class _Checker:
 
     # -------------------------------------------------------------- the checks
 
-    def check(self, data: dict[str, Any]) -> Scenario:
+    def check(self, data: dict[str, Any], keys: list[bytes] | None = None) -> Scenario:
+        """``keys``: the steps' marshal bytes, when the reader has them."""
         header_ok = self._check_header(data)
         raw_steps = data.get("steps")
         if isinstance(raw_steps, list):
             self.raw_steps = raw_steps
-        shapes = self._shapes(raw_steps)
+        shapes = self._shapes(raw_steps, keys)
         self._check_nesting(data, shapes)
         steps: list[Step] = []
         broken: set[int] = set()
@@ -615,17 +668,21 @@ class _Checker:
         scenario._path = self.path
         return scenario
 
-    def _shapes(self, raw_steps: Any) -> list[_Shape | None]:
+    def _shapes(self, raw_steps: Any, keys: list[bytes] | None = None) -> list[_Shape | None]:
         """One _Shape per step, shared by the steps written exactly alike:
         the checks that depend only on what a step says run once per shape.
-        None for a step that is not a table (or too deep to key)."""
+        None for a step that is not a table (or too deep to key). ``keys``:
+        each step's marshal bytes, if known already."""
         if not isinstance(raw_steps, list):
             return []
+        if keys is not None and len(keys) != len(raw_steps):
+            keys = None
         known: dict[bytes, _Shape] = {}
         shapes: list[_Shape | None] = []
-        for raw in raw_steps:
+        for index, raw in enumerate(raw_steps):
             try:
-                key = marshal.dumps(raw) if isinstance(raw, dict) else None
+                key = (None if not isinstance(raw, dict) else
+                       keys[index] if keys is not None else marshal.dumps(raw))
             except (ValueError, RecursionError):  # a date or time; nested too deep
                 key = None  # checked the long way
             if key is None:
