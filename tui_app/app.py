@@ -163,6 +163,8 @@ class BasketBuilderApp(App[None]):
         self._key_problems: list[str] = []
         self._crash: BaseException | None = None
         self._sandbox_down = False  # its stop was noticed and reported
+        self._first_frame_out = False
+        self._after_first_frame: list[Callable[[], object]] = []
 
     # ------------------------------------------------------------- start-up
 
@@ -178,6 +180,25 @@ class BasketBuilderApp(App[None]):
         self.start_up()
         if self.start_sandbox is not None:
             self.set_interval(1.0, self._watch_sandbox)
+
+    def _display(self, screen: Screen, renderable: Any) -> None:
+        # Textual holds back every frame until its start-up batch ends, and
+        # runs after-refresh callbacks meanwhile: only here is it known that a
+        # frame has really gone to the terminal.
+        super()._display(screen, renderable)
+        if not self._first_frame_out and renderable is not None and not self._batch_count:
+            self._first_frame_out = True
+            callbacks, self._after_first_frame = self._after_first_frame, []
+            for callback in callbacks:
+                callback()
+
+    def after_first_frame(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` (quick, it may only schedule work) once the first
+        frame has been drawn, or now if it has been."""
+        if self._first_frame_out:
+            callback()
+        else:
+            self._after_first_frame.append(callback)
 
     # ------------------------------------------------------------- themes
 

@@ -3,6 +3,7 @@ screens depend on this, not on the app class, so neither imports the other."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -30,3 +31,6 @@ class ScreenHost(Protocol):
 
     def switch_mode(self, mode: str) -> Any:
         """Show the main screen ``mode`` (profiles, offers, basket …)."""
+
+    def after_first_frame(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once the app's first frame is on the terminal."""

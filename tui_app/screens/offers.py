@@ -12,7 +12,6 @@ from textual import events, on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Vertical
-from textual.lazy import Lazy
 from textual.markup import escape
 from textual.widgets import Button, DataTable, Input, Select, Static
 
@@ -113,22 +112,29 @@ class OffersScreen(AppScreen):
     # ------------------------------------------------------------- layout
 
     def compose_body(self) -> ComposeResult:
-        with Container(id="offers-body"):
-            with Vertical(id="catalogue-pane"):
-                # No "select all on focus": a key typed on the catalogue comes
-                # here, and the next one must not replace it. ctrl+f selects all.
-                yield PlainInput(
-                    placeholder="Filter by name, path or id (ctrl+f)", id="filter", compact=True,
-                    select_on_focus=False,
-                )
-                yield Static(LOADING + "…", id="catalogue-status")
-                yield CatalogueTable(id="catalogue")
-            # Mounted just after the first paint: it holds most of the screen's
-            # widgets, and styling them all first would hold up start-up.
-            yield Lazy(OrderPane(id="order-pane"))
+        # The order pane joins #offers-body after the first frame (on_mount).
+        with Container(id="offers-body"), Vertical(id="catalogue-pane"):
+            # No "select all on focus": a key typed on the catalogue comes
+            # here, and the next one must not replace it. ctrl+f selects all.
+            yield PlainInput(
+                placeholder="Filter by name, path or id (ctrl+f)", id="filter", compact=True,
+                select_on_focus=False,
+            )
+            yield Static(LOADING + "…", id="catalogue-status")
+            yield CatalogueTable(id="catalogue")
 
     def on_mount(self) -> None:
         self.watch(self.app, "busy", self._busy_changed)
+        # The order pane is mounted once the first frame is on the terminal: it
+        # holds most of the screen's widgets, and styling them all first would
+        # hold up start-up. (Textual's Lazy is not enough: its callback runs
+        # while Textual still holds back the app's first frame.)
+        self.bb.after_first_frame(lambda: self.call_later(self._mount_order_pane))
+
+    async def _mount_order_pane(self) -> None:
+        # Awaited, as Lazy did: the screen's own messages (a row highlighted
+        # by a key) wait until the pane they update is there.
+        await self.query_one("#offers-body").mount(OrderPane(id="order-pane"))
 
     def on_screen_suspend(self) -> None:
         # A dialog on top keeps the mode; a switch to another screen does not.
