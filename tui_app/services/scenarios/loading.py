@@ -361,10 +361,10 @@ def _read_steps_alike(text: str) -> tuple[dict[str, Any], list[bytes]] | None:
     time; None when it is not such a file (then the whole text is read).
 
     The text is cut at the lines that are exactly ``[[steps]]``. Without a
-    multi-line string (no \"\"\" or \'\'\') such a line can only be the header
+    multi-line string (no three quotes in a row) such a line can only be the header
     of a step: in an array or an inline table it is not valid TOML, which the
     reading of the whole text then reports. What is before the first header
-    is read alone and must not mention ``steps``; each piece after one is read
+    is read alone and must not define ``steps``; each piece after one is read
     as ``[[steps]]`` + piece and must hold nothing but ``steps`` (tables below
     its own step: it can touch nothing of another piece). The file is then the
     first part with ``steps`` the pieces' steps in order, as reading it whole
@@ -1066,13 +1066,14 @@ class _Checker:
 
     def _body_problems(self, step: Step) -> list[tuple[Loc, str]]:
         found: list[tuple[Loc, str]] = []
-        body = map_strings(step.body, str)  # a copy: _check_offers writes stand-ins into it
+        # A copy (map_strings makes every dict and list anew) that the request
+        # model can check: references as stand-ins, and offers too (below).
+        stand_in = map_strings(step.body, _stand_in)
         if step.action == "initiate":
-            _check_offers(body, found)
+            _check_offers(step.body or {}, found, stand_in)
             model: type[BaseModel] = InitiateCheckout
         else:
             model = UpdateCheckout
-        stand_in = map_strings(body, _stand_in)
         try:
             model.model_validate(stand_in)
         except ValidationError as exc:
@@ -1081,10 +1082,12 @@ class _Checker:
         return found
 
 
-def _check_offers(body: dict[str, Any], found: list[tuple[Loc, str]]) -> None:
-    """Offers by name or id are looked up at run time: check their shape (the
-    problems go to ``found``), then put a stand-in id and version so the
-    request model can check the rest."""
+def _check_offers(body: dict[str, Any], found: list[tuple[Loc, str]],
+                  stand_in: dict[str, Any]) -> None:
+    """Offers by name or id are looked up at run time: check their shape in
+    ``body`` (the problems go to ``found``), then put a stand-in id and
+    version in its copy ``stand_in`` (the same dicts and lists, made anew) so
+    the request model can check the rest."""
     order = body.get("order")
     items = order.get("orderItems") if isinstance(order, dict) else None
     if not isinstance(items, list):
@@ -1106,7 +1109,8 @@ def _check_offers(body: dict[str, Any], found: list[tuple[Loc, str]]) -> None:
             if key in offer and (not isinstance(offer[key], str) or not offer[key].strip()):
                 found.append(((*loc, key), "must be non-empty text"))
         # Reported above if wrong: the request model checks the rest.
-        item["offer"] = {"id": "stand-in", "version": "stand-in"}
+        stand_in["order"]["orderItems"][position]["offer"] = {"id": "stand-in",
+                                                               "version": "stand-in"}
 
 
 def _references_written(body: Any) -> list[tuple[Loc, list[Reference] | str]]:
@@ -1114,14 +1118,32 @@ def _references_written(body: Any) -> list[tuple[Loc, list[Reference] | str]]:
     references parsed, or why they cannot be (a string without ``${`` has
     none, and nothing wrong with it)."""
     written: list[tuple[Loc, list[Reference] | str]] = []
-    for loc, text in walk_strings(body, ("body",)):
-        if "${" not in text:
-            continue
+    for loc, text in _strings_with_references(body, ["body"], []):
         try:
             written.append((loc, references_in(text)))
         except ValueError as exc:
             written.append((loc, str(exc)))
     return written
+
+
+def _strings_with_references(value: Any, path: list[str | int],
+                             found: list[tuple[Loc, str]]) -> list[tuple[Loc, str]]:
+    """walk_strings(value, path) for the strings with a ``${`` only, in the
+    same order; where a string is, is made only for those."""
+    if isinstance(value, str):
+        if "${" in value:
+            found.append((tuple(path), value))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            path.append(key)
+            _strings_with_references(item, path, found)
+            path.pop()
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            path.append(index)
+            _strings_with_references(item, path, found)
+            path.pop()
+    return found
 
 
 _STEP_NAME = re.compile(STEP_NAME_PATTERN)
