@@ -24,6 +24,7 @@ from textual.command import CommandPalette, DiscoveryHit, Hit, Hits
 from textual.content import Content
 from textual.css.errors import StylesheetError
 from textual.css.tokenizer import TokenError
+from textual.dom import DOMNode
 from textual.markup import escape
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -191,6 +192,15 @@ class BasketBuilderApp(App[None]):
             callbacks, self._after_first_frame = self._after_first_frame, []
             for callback in callbacks:
                 callback()
+
+    def update_styles(self, node: DOMNode, animate: bool = True) -> None:
+        # Textual restyles a widget whenever one of its classes changes, even
+        # in its __init__ (Input's compact and validity, Button's flat...),
+        # before it is in the DOM, and again when it is mounted: the first
+        # pass is wasted, and the order pane's widgets spent most of their
+        # creation time in it. A widget not yet attached is styled when it is.
+        if node.is_attached:
+            super().update_styles(node, animate)
 
     def after_first_frame(self, callback: Callable[[], object]) -> None:
         """Call ``callback`` (quick, it may only schedule work) once the first
