@@ -371,6 +371,9 @@ class BasketBuilderApp(App[None]):
         name = self.profile_name or self.workspace.session.state.active_profile
         if not name or (name == SANDBOX_PROFILE_NAME and self.workspace.sandbox is None):
             name = SANDBOX_PROFILE_NAME
+        # The client and httpx load in a thread: imported by the first connect
+        # on the event loop, they held up the keys pressed meanwhile.
+        await asyncio.to_thread(importlib.import_module, "tui_app.services.api.client")
         await self.connect(name)
         # Import the other screens now, off the event loop, so the first visit
         # to each is as quick as the next.
