@@ -204,8 +204,9 @@ lower edge says when the server last confirmed the basket.
         if verdict is None:
             tree.show("checkout — validate to see it", None)
             return
-        checkout = verdict.checkout.model_dump(mode="json", by_alias=True, exclude_unset=True)
-        tree.show(f"checkout {verdict.id}", checkout)
+        # The model, not its dump: the tree dumps one level at a time, as
+        # branches are opened (a whole dump cost 15-26 ms a reply at 500 items).
+        tree.show(f"checkout {verdict.id}", verdict.checkout)
 
     # ------------------------------------------------------------- actions
 

@@ -5,6 +5,12 @@ built when first opened, so a checkout of hundreds of items stays quick.
 Leaves read ``key: value`` with the value as JSON (strings quoted), so
 ``"17.50"`` and ``17.5`` can be told apart.
 
+A pydantic model is shown as its ``model_dump(mode="json", by_alias=True,
+exclude_unset=True)`` would be, but one level at a time: a level's plain
+values are dumped by pydantic itself, and the models in it (and lists of
+models) only when their branch is opened or its label needs them. Dumping
+the whole checkout on every reply cost 15-26 ms at 500 items.
+
 Keys and values are the tenant's: every label is a ``Text`` (a str label
 would be read as markup), its characters made visible, and one line cut
 with "…" when very long (the inspector has the reply in full).
@@ -17,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
 from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -32,11 +39,57 @@ class Branch:
     filled: bool = False
 
 
+def _is_models(value: Any) -> bool:
+    """A model, or a non-empty list of nothing but models: what is dumped lazily."""
+    if isinstance(value, BaseModel):
+        return True
+    return (isinstance(value, list) and bool(value)
+            and all(isinstance(entry, BaseModel) for entry in value))
+
+
+def model_level(model: BaseModel) -> dict[str, Any]:
+    """One level of ``model.model_dump(mode="json", by_alias=True,
+    exclude_unset=True)``, same keys in the same order, but with the models
+    in it (and lists of models, copied) left as they are, to be dumped when
+    they are looked into (``resolved``)."""
+    fields = type(model).model_fields
+    deferred = {
+        name for name in model.model_fields_set
+        if name in fields and _is_models(getattr(model, name))
+    }
+    dumped = model.model_dump(mode="json", by_alias=True, exclude_unset=True,
+                              exclude=deferred or None)
+    if not deferred:
+        return dumped
+    level: dict[str, Any] = {}
+    for name, info in fields.items():  # the dump's order: fields as declared, extras last
+        key = info.serialization_alias or info.alias or name
+        if name in deferred:
+            value = getattr(model, name)
+            level[key] = list(value) if isinstance(value, list) else value
+        elif key in dumped:
+            level[key] = dumped.pop(key)
+    level.update(dumped)
+    return level
+
+
+def resolved(container: dict[Any, Any] | list[Any], key: Any) -> Any:
+    """``container[key]`` as JSON one level deep: a model in it is dumped
+    (that level only) and kept dumped in ``container``, which is the tree's
+    own copy, never the model's."""
+    value = container[key]
+    if isinstance(value, BaseModel):
+        value = container[key] = model_level(value)
+    return value
+
+
 def _entries(value: Any) -> Iterator[tuple[str | int, Any]]:
     if isinstance(value, dict):
-        yield from value.items()
+        for key in list(value):
+            yield key, resolved(value, key)
     elif isinstance(value, list):
-        yield from enumerate(value)
+        for index in range(len(value)):
+            yield index, resolved(value, index)
 
 
 def _key_text(key: str | int) -> Text:
@@ -47,7 +100,7 @@ def _hint(value: Any) -> str:
     """A name that says which list entry this is: an item's offer name, say."""
     if not isinstance(value, dict):
         return ""
-    offer = value.get("offer")
+    offer = resolved(value, "offer") if "offer" in value else None
     for candidate in (offer.get("name") if isinstance(offer, dict) else None,
                       value.get("name"), value.get("id")):
         if isinstance(candidate, str) and candidate:
@@ -85,7 +138,10 @@ class JsonTree(Tree[Branch | None]):
         self.value: Any = None
 
     def show(self, label: str, value: Any) -> None:
-        """Show ``value`` with its top level open."""
+        """Show ``value`` (JSON, or a pydantic model shown as its JSON dump)
+        with its top level open."""
+        if isinstance(value, BaseModel):
+            value = model_level(value)
         self.value = value
         self.reset(Text(shown(label, CELL_MAX), style="bold"),
                    Branch(value) if value is not None else None)

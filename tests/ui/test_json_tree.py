@@ -1,0 +1,152 @@
+"""The checkout tree is built from the reply's models one level at a time, and
+shows exactly what a tree of the model's whole JSON dump shows: the same
+labels in the same order, every level opening, the top level open."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from pydantic import BaseModel
+from textual.app import App, ComposeResult
+
+from tui_app.services.api.models import ValidateResponse
+from tui_app.widgets.basket_tree import JsonTree
+
+ITEMS = 30
+
+REPLY = {
+    "id": "basket-" + "a" * 32,
+    "checkout": {
+        "id": "basket-" + "a" * 32,
+        "country": "GB",
+        "orderTotal": "17.50",
+        "orderSubtotal": 17.5,
+        "tracking": {"campaign": "spring", "tags": ["a", "b"], "nested": {"deep": [1, {}]}},
+        "total": {"amount": "52.00", "currency": "GBP", "bonus": {"x": 1}},
+        "customer": {"name": "Extra [b]field[/b]", "list": [1, 2.5, None, True]},  # not in the spec
+        "emptyList": [],
+        "emptyObject": {},
+        "orderItems": [
+            {
+                "id": f"item-{n}",
+                "quantity": n + 1,
+                "type": "offer",
+                "offer": {"id": f"offer-{n}", "version": "v1", "name": f"Offer {n}"}
+                if n % 3 else None,
+                "price": {"amount": n * 1.5, "currency": "GBP"} if n % 2 else {},
+                "lineTotal": {"amount": "odd", "currency": 7},  # 7: a malformed detail
+                "addOns": [{"id": "addon", "price": {"amount": "1.00"}}] if n % 4 == 0 else [],
+                "products": "not a list",
+                "name": f"extra name {n}" if n % 5 == 0 else None,
+                "notes": float("nan") if n == 7 else "fine",
+            }
+            for n in range(ITEMS)
+        ]
+        + [{}],  # an item with nothing set
+    },
+    "invalid": {"blockedProducts": [], "validationErrors": [{"code": "x", "message": "y"}]},
+}
+
+
+class TreeApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield JsonTree(id="lazy")
+        yield JsonTree(id="eager")
+
+
+async def open_everything(pilot, tree: JsonTree) -> None:
+    while True:
+        closed = [node for node in tree._tree_nodes.values()
+                  if node.allow_expand and not node.is_expanded]
+        if not closed:
+            return
+        for node in closed:
+            node.expand()
+        await pilot.pause()
+
+
+def shown(tree: JsonTree) -> list[tuple[int, str, bool, bool]]:
+    """Every node in the order the tree lists it: depth, label, can it open, is it open."""
+    out = []
+
+    def walk(node, depth):
+        out.append((depth, node.label.markup, node.allow_expand, node.is_expanded))
+        for child in node.children:
+            walk(child, depth + 1)
+
+    walk(tree.root, 0)
+    return out
+
+
+async def test_a_model_is_shown_as_its_json_dump_level_by_level():
+    reply = ValidateResponse.model_validate(json.loads(json.dumps(REPLY)))
+    checkout = reply.checkout
+    dump = checkout.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    assert math.isnan(checkout.orderItems[7].notes)  # the NaN reached the model
+    app = TreeApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        lazy, eager = app.query_one("#lazy", JsonTree), app.query_one("#eager", JsonTree)
+        lazy.show("checkout x", checkout)
+        eager.show("checkout x", dump)
+        await pilot.pause()
+
+        # As first shown: the top level open, in the dump's order, nothing below built.
+        assert shown(lazy) == shown(eager)
+        assert lazy.root.is_expanded
+        top = [node.label.plain.split(":")[0].split("  ")[0] for node in lazy.root.children]
+        assert top == list(dump)
+        items = next(n for n in lazy.root.children if n.label.plain.startswith("orderItems"))
+        assert items.label.plain == f"orderItems  [{ITEMS + 1} entries]"
+        assert not items.is_expanded and not items.children
+        assert all(isinstance(entry, BaseModel) for entry in items.data.value)  # not dumped yet
+
+        # Opened one branch at a time, then all of it: the same tree all the way down.
+        items.expand()
+        next(n for n in eager.root.children if n.label.plain.startswith("orderItems")).expand()
+        await pilot.pause()
+        assert shown(lazy) == shown(eager)
+        assert "[0] extra name 0" in items.children[0].label.plain  # an extra "name"
+        assert "[3] item-3" in items.children[3].label.plain
+        assert "[1] Offer 1" in items.children[1].label.plain
+        assert "[5] Offer 5" in items.children[5].label.plain
+        assert items.children[ITEMS].label.plain == f"[{ITEMS}]: {{}}"
+
+        await open_everything(pilot, lazy)
+        await open_everything(pilot, eager)
+        assert shown(lazy) == shown(eager)
+        assert len(shown(lazy)) > 15 * ITEMS
+        plain = [node.label.plain for node in lazy._tree_nodes.values()]
+        assert "notes: null" in plain  # NaN as pydantic dumps it
+        assert 'amount: "odd"' in plain and "currency: null" in plain
+
+    # The tree dumped from the models; it never changed them.
+    assert checkout.model_dump(mode="json", by_alias=True, exclude_unset=True) == dump
+
+
+async def test_plain_json_and_empty_values_still_show_as_before():
+    app = TreeApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        lazy = app.query_one("#lazy", JsonTree)
+        lazy.show("nothing", None)
+        await pilot.pause()
+        assert lazy.root.label.plain == "nothing" and not lazy.root.children
+
+        class Empty(BaseModel):
+            pass
+
+        lazy.show("empty", Empty())
+        await pilot.pause()
+        assert lazy.root.is_expanded and not lazy.root.children
+
+        lazy.show("plain", {"a": [1, {"b": "c"}], "d": {}})
+        await pilot.pause()
+        await open_everything(pilot, lazy)
+        assert [(depth, label) for depth, label, _, _ in shown(lazy)] == [
+            (0, "[bold]plain[/bold]"),
+            (1, "[bold]a[dim]  [2 entries][/dim][/bold]"),
+            (2, "[bold][0]: 1[/bold]"),
+            (2, "[bold][1][dim]  {1 key}[/dim][/bold]"),
+            (3, '[bold]b: "c"[/bold]'),
+            (1, "[bold]d: {}[/bold]"),
+        ]
