@@ -3,9 +3,12 @@ cursor stays on the line the user was looking at."""
 
 from __future__ import annotations
 
+import pytest
 from textual.app import App, ComposeResult
 
 from tui_app.widgets.basket_table import COLUMN_KEYS, BasketTable, Row
+
+from pilot import build_app, initiate, ready, screen_text, settle
 
 
 def rows(keys, qty="1"):
@@ -155,3 +158,31 @@ async def test_lines_are_drawn_as_the_data_table_draws_them():
         table.sync(rows([f"a{n}" for n in range(30)], qty="12,345"))  # a wider column
         await pilot.pause()
         same()
+        await pilot.resize_terminal(60, 12)  # narrower: columns give way
+        await pilot.pause()
+        assert table.hidden_columns
+        same()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_columns_give_way_instead_of_scrolling_sideways(tmp_path, sandbox, size):
+    app = build_app(tmp_path, sandbox, first_screen="basket")
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        await initiate(pilot, ("Digital Monthly", 2), ("Puzzles & Crosswords", 1),
+                       ("Digital Annual", 1))
+        table = app.screen.query_one(BasketTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert not table.show_horizontal_scrollbar
+        header = screen_text(app).splitlines()[4]
+        for label in ("Item", "Offer", "Qty", "Unit price", "Line total", "Status"):
+            assert label in header, (size, header)
+        if size[0] >= 200:
+            assert table.hidden_columns == ()
+            assert "Version" in header and "Type" in header
+        else:
+            assert table.hidden_columns == ("version",)
+            assert "Version" not in header
+        await pilot.resize_terminal(200, 60)  # room again: every column comes back
+        await settle(pilot)
+        assert table.hidden_columns == ()

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from rich.cells import cell_len
 from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual._segment_tools import line_crop
 from textual.cache import LRUCache
 from textual.geometry import Region
@@ -51,6 +53,20 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 COLUMN_KEYS = tuple(key for key, _ in COLUMNS)
 _RIGHT = {"qty", "unit", "total"}
+# The columns that give way, in this order, when the rows are wider than the
+# table (the Basket screen at 80 columns): hidden whole rather than left
+# behind a sideways scroll.
+GIVE_WAY = ("version", "type", "unit", "item")
+
+
+@dataclass
+class GivingWayColumn(Column):
+    """A column that can give way to the others: then it takes no room at all."""
+
+    gave_way: bool = False
+
+    def get_render_width(self, data_table: DataTable[Any]) -> int:
+        return 0 if self.gave_way else super().get_render_width(data_table)
 
 
 @dataclass(frozen=True)
@@ -98,7 +114,8 @@ class BasketTable(DataTable[str]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.shown: dict[str, tuple[str, ...]] = {}
         for key, label in COLUMNS:
-            self.add_column(label, key=key)
+            column_key = self.add_column(label, key=key)
+            self.columns[column_key] = GivingWayColumn(**vars(self.columns[column_key]))
         self._styles: dict[str, Style] = {}  # a cell style's name -> as the console reads it
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1000)
         self._frame: tuple[Style, list[Column], tuple[int, ...]] | None = None
@@ -190,7 +207,43 @@ class BasketTable(DataTable[str]):
                 continue
             for column, text in zip(columns, cells, strict=True):
                 column.content_width = max(column.content_width, cell_len(text))
+        self._fit_columns()
         super()._update_dimensions(())
+
+    @property
+    def hidden_columns(self) -> tuple[str, ...]:
+        return tuple(str(column.key.value) for column in self.ordered_columns
+                     if getattr(column, "gave_way", False))
+
+    def _fit_columns(self) -> bool:
+        """Hide the columns that give way until the rows fit the width (and
+        show them again when there is room); True when that changed."""
+        room = self.size.width - self.styles.scrollbar_size_vertical
+        if room <= 0:
+            return False
+        padding = 2 * self.cell_padding
+        by_key = {str(column.key.value): column for column in self.ordered_columns}
+        total = sum(column.content_width + padding for column in by_key.values())
+        hide = set()
+        for key in GIVE_WAY:
+            if total <= room:
+                break
+            total -= by_key[key].content_width + padding
+            hide.add(key)
+        changed = False
+        for key, column in by_key.items():
+            if isinstance(column, GivingWayColumn) and column.gave_way != (key in hide):
+                column.gave_way = key in hide
+                changed = True
+        if changed:
+            self._strips.clear()
+            self.refresh()
+        return changed
+
+    def _on_resize(self, event: events.Resize) -> None:
+        if self._fit_columns():
+            self._require_update_dimensions = True
+        super()._on_resize(event)
 
     def _update_column_widths(self, updated_cells: set[CellKey]) -> None:
         # As Textual's (a column narrows again when its widest cell does),
@@ -311,6 +364,8 @@ class BasketTable(DataTable[str]):
             style, right = cell_style(column, value), column in _RIGHT
         if right:
             value = value.rstrip()  # as Rich's right justification does
+        if width == 0:  # a column that gave way
+            return [[]]
         pad = self.cell_padding
         fill = width - 2 * pad - cell_len(value)
         if fill < 0 or "\n" in value:
