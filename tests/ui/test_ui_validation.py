@@ -182,3 +182,37 @@ async def test_a_hidden_verdict_catches_up_when_shown_and_not_before(tmp_path, s
         await settle(pilot)
         assert redraws == [1]  # one catch-up, showing the basket as it is now
         assert text_of(app, "#verdict") == "Not validated yet — press v"  # not the old ✓
+
+
+async def test_the_same_verdict_again_leaves_the_panels_alone_and_a_new_one_is_shown(
+    tmp_path, sandbox
+):
+    app = build_app(tmp_path, sandbox, first_screen="validation")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await initiate(pilot, ("Team Digital", 3))  # below the minimum of 5
+        await pilot.press("v")
+        await settle(pilot)
+        banner, problems = app.screen.query_one("#verdict"), app.screen.query_one("#problems")
+        shown_before = banner.content, problems.content
+        assert text_of(app, "#verdict") == "✗ NOT VALID — 1 problem: quantity out of range"
+
+        # The same verdict again: the panels are not updated (nor laid out again).
+        await pilot.press("v")
+        await settle(pilot)
+        assert app.workspace.basket.validation is not None
+        assert (banner.content, problems.content) == shown_before
+        assert banner.content is shown_before[0] and problems.content is shown_before[1]
+        assert text_of(app, "#verdict") == "✗ NOT VALID — 1 problem: quantity out of range"
+
+        # Another verdict is shown, panel by panel.
+        app.workspace.basket.validation = None
+        app.context_changed()
+        await settle(pilot)
+        assert text_of(app, "#verdict") == "Not validated yet — press v"
+        assert "Validate the basket to see" in text_of(app, "#problems")
+        assert not banner.has_class("invalid") and banner.has_class("unknown")
+        await pilot.press("v")
+        await settle(pilot)
+        assert text_of(app, "#verdict") == "✗ NOT VALID — 1 problem: quantity out of range"
+        assert "Team Digital — quantity out of range" in text_of(app, "#problems")

@@ -74,6 +74,14 @@ def verdict_text(basket: Basket | None, blocked: int, others: list[ValidationPro
     return "✗ NOT VALID — " + invalid_words(blocked, others)[0], "invalid"
 
 
+def put(static: Static, content: str | Text) -> None:
+    """Show ``content`` in ``static`` unless it already shows it: an update
+    lays the whole screen out again, and a reply most often brings the same
+    verdict and problems as the last (as on the Basket screen)."""
+    if static.content != content:
+        static.update(content)
+
+
 class ValidationScreen(AppScreen):
 
     MODE = "validation"
@@ -136,11 +144,11 @@ lower edge says when the server last confirmed the basket.
         others = other_problems(verdict, blocked) if verdict is not None else []
         words, kind = verdict_text(basket, len(blocked), others)
         banner = self.query_one("#verdict", Static)
-        banner.update(Text(words))
+        put(banner, Text(words))
         for name in ("valid", "invalid", "unknown"):
             banner.set_class(name == kind, name)
         self.draw_confirmed()
-        self.query_one("#problems", Static).update(self.problems_text(basket, blocked, others))
+        put(self.query_one("#problems", Static), self.problems_text(basket, blocked, others))
         self.draw_tree(verdict)
         self.refresh_bindings_if_changed()
 
