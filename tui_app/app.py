@@ -100,6 +100,9 @@ SCREEN_TITLES = {
 }
 
 
+FIRST_FRAME_AT_THE_LATEST = 3.0  # seconds
+
+
 class BasketBuilderApp(App[None]):
     TITLE = "basket-builder"
     # Notices take their own rows just above the key bar, for as long as they
@@ -179,6 +182,8 @@ class BasketBuilderApp(App[None]):
         self.switch_mode(self.first_screen)
         self.flush_warnings()
         self.start_up()
+        # Should a driver never report a frame, what waits for it still comes.
+        self.set_timer(FIRST_FRAME_AT_THE_LATEST, self._first_frame_written)
         if self.start_sandbox is not None:
             self.set_interval(1.0, self._watch_sandbox)
 
@@ -187,11 +192,16 @@ class BasketBuilderApp(App[None]):
         # runs after-refresh callbacks meanwhile: only here is it known that a
         # frame has really gone to the terminal.
         super()._display(screen, renderable)
-        if not self._first_frame_out and renderable is not None and not self._batch_count:
-            self._first_frame_out = True
-            callbacks, self._after_first_frame = self._after_first_frame, []
-            for callback in callbacks:
-                callback()
+        if renderable is not None and not self._batch_count:
+            self._first_frame_written()
+
+    def _first_frame_written(self) -> None:
+        if self._first_frame_out:
+            return
+        self._first_frame_out = True
+        callbacks, self._after_first_frame = self._after_first_frame, []
+        for callback in callbacks:
+            callback()
 
     def update_styles(self, node: DOMNode, animate: bool = True) -> None:
         # Textual restyles a widget whenever one of its classes changes, even
