@@ -28,7 +28,7 @@ from tui_app.formatting import (
     short,
     shown,
 )
-from tui_app.screens.base import AppScreen, confirmed_words, read_back_basket
+from tui_app.screens.base import AppScreen, confirmed_words, put, read_back_basket
 from tui_app.screens.country import CountryScreen
 from tui_app.screens.modals import ConfirmScreen
 from tui_app.screens.quantity import QuantityScreen
@@ -85,14 +85,6 @@ def staged_status(actions: list[OrderAction]) -> str:
 def _exact(value: object) -> tuple[type, object]:
     """A value with its type, so ``True``, ``1`` and ``1.0`` are told apart."""
     return type(value), value
-
-
-def put(static: Static, content: str | Text) -> None:
-    """Show ``content`` in ``static`` unless it already shows it: an update
-    lays the whole screen out again (profile: two or three layouts of the
-    Basket screen per reply, for panels that had not changed)."""
-    if static.content != content:
-        static.update(content)
 
 
 class BasketScreen(AppScreen):

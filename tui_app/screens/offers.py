@@ -16,7 +16,7 @@ from textual.markup import escape
 from textual.widgets import Button, DataTable, Input, Select, Static
 
 from tui_app.formatting import NAME_MAX, offer_price, plural, quantity_limits, short, shown
-from tui_app.screens.base import AppScreen
+from tui_app.screens.base import AppScreen, put
 from tui_app.screens.quantity import QuantityScreen
 from tui_app.services.api.models import (
     ItemType,
@@ -192,7 +192,7 @@ class OffersScreen(AppScreen):
         names) already ``shown``; each line is shown once more as text."""
         note = self.query_one(selector, Static)
         # Not markup: notes quote what was typed and what the tenant sent.
-        note.update(Text("\n".join(shown(line) for line in text.split("\n"))))
+        put(note, Text("\n".join(shown(line) for line in text.split("\n"))))
         note.set_class(problem, "problem")
         note.set_class(bool(text), "filled")
         if problem and text:
@@ -244,7 +244,7 @@ class OffersScreen(AppScreen):
         if self._jumped and highlighted is not None and row_key(highlighted) == self._jumped:
             name = shown(highlighted.display_name, 40)
             text += f" · cursor on {name}: Enter adds it"
-        self.query_one("#catalogue-status", Static).update(Text(text))
+        put(self.query_one("#catalogue-status", Static), Text(text))
 
     def _describe_basket(self) -> None:
         basket = self.workspace.basket
@@ -262,15 +262,14 @@ class OffersScreen(AppScreen):
         facts.append(plural(len(basket.items), "item"))
         if self.workspace.staged:
             facts.append(f"{plural(len(self.workspace.staged), 'action')} staged")
-        self.query_one("#basket-target", Static).update(Text(
+        put(self.query_one("#basket-target", Static), Text(
             " · ".join(facts)
             + "\nAdd to basket sends the pick to this basket now; Stage keeps it for the "
             "Basket screen (F4) to send. Both use the offer's current version."
         ))
         if link:
-            self.query_one("#link", Static).update(
-                Text(f"{shown(basket.basket_id, NAME_MAX)}\n{shown(link, LINK_MAX)}")
-            )
+            put(self.query_one("#link", Static),
+                Text(f"{shown(basket.basket_id, NAME_MAX)}\n{shown(link, LINK_MAX)}"))
 
     def _describe_pick(self) -> None:
         target, problem = self._target()
