@@ -9,6 +9,7 @@ import math
 
 from pydantic import BaseModel
 from textual.app import App, ComposeResult
+from textual.containers import Vertical
 
 from tui_app.services.api.models import ValidateResponse
 from tui_app.widgets.basket_tree import JsonTree
@@ -50,8 +51,16 @@ REPLY = {
 
 
 class TreeApp(App[None]):
+    CSS = """
+    Screen.alt JsonTree > .tree--label { color: red; }
+    Screen.alt #wrap { background: green; }
+    #wrap { height: 1fr; }
+    #lazy { background: transparent; }
+    """
+
     def compose(self) -> ComposeResult:
-        yield JsonTree(id="lazy")
+        with Vertical(id="wrap"):
+            yield JsonTree(id="lazy")
         yield JsonTree(id="eager")
 
 
@@ -150,3 +159,64 @@ async def test_plain_json_and_empty_values_still_show_as_before():
             (3, '[bold]b: "c"[/bold]'),
             (1, "[bold]d: {}[/bold]"),
         ]
+
+
+def drawn(tree: JsonTree) -> list:
+    """The tree's lines as they would be drawn now: text and style of every segment."""
+    return [
+        [(segment.text, segment.style) for segment in strip]
+        for strip in tree.render_lines(tree.region.reset_offset)
+    ]
+
+
+async def test_a_restyle_that_changes_nothing_keeps_the_lines_and_a_new_theme_redraws_them():
+    app = TreeApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        tree = app.query_one("#lazy", JsonTree)
+        tree.show("plain", {"a": [1, {"b": "c"}], "d": {}, "e": "f"})
+        tree.focus()
+        await pilot.pause()
+        before, updates = drawn(tree), tree._updates
+
+        # Restyled with nothing changed (as when its screen is shown again):
+        # not laid out or drawn again.
+        app.screen.update_node_styles(animate=False)
+        await pilot.pause()
+        assert tree._updates == updates
+        assert drawn(tree) == before
+
+        # Only its labels' colour and its parent's background changed (its own
+        # rules did not): the lines are drawn anew, as a tree invalidated the
+        # way Textual does it would draw them.
+        app.screen.add_class("alt")
+        await pilot.pause()
+        recoloured = drawn(tree)
+        assert recoloured != before
+        tree._invalidate()
+        await pilot.pause()
+        assert drawn(tree) == recoloured
+        app.screen.remove_class("alt")
+        await pilot.pause()
+        assert drawn(tree) == before
+
+        # Another theme: every line is drawn in its colours, as a tree
+        # invalidated the way Textual does it would draw them.
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await pilot.pause()
+        await pilot.pause()
+        themed = drawn(tree)
+        assert themed != before
+        assert [[text for text, _ in line] for line in themed] == [
+            [text for text, _ in line] for line in before
+        ]
+        tree._invalidate()
+        await pilot.pause()
+        assert drawn(tree) == themed
+
+        # Focus moved away and back: drawn as a fresh tree would be.
+        tree.blur()
+        await pilot.pause()
+        blurred = drawn(tree)
+        tree._invalidate()
+        await pilot.pause()
+        assert drawn(tree) == blurred

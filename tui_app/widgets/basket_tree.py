@@ -25,6 +25,8 @@ from typing import Any
 
 from pydantic import BaseModel
 from rich.text import Text
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -136,6 +138,36 @@ class JsonTree(Tree[Branch | None]):
     def __init__(self, label: str = "", *, id: str | None = None) -> None:
         super().__init__(Text(shown(label)), id=id)
         self.value: Any = None
+        self._own_rules: object = None  # the rules the tree was last laid out by
+        self._drawn_look: object = None  # the styles its drawn lines were made with
+        self._look_may_differ = True
+
+    def notify_style_update(self) -> None:
+        """Textual restyles every widget of a screen each time the screen is
+        shown, and a Tree then forgets every line it drew and is laid out
+        again: a second layout and redraw of the whole tree after each switch
+        to the Validation screen (profile), for styles that had not changed.
+        The tree is invalidated at once only when its own rules changed; a
+        change of colour elsewhere (its parents', its components') is found
+        before the next lines are drawn, and they are drawn anew."""
+        rules = self.styles.base.get_rules()
+        self._look_may_differ = True
+        if rules != self._own_rules:
+            self._own_rules = rules
+            super().notify_style_update()
+        else:
+            super(Tree, self).notify_style_update()  # the style caches, not the lines
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        if self._look_may_differ:
+            self._look_may_differ = False
+            look = (self.rich_style, sorted(self._component_styles.items()),
+                    self.styles.inline.get_rules())
+            if look != self._drawn_look:
+                self._drawn_look = look
+                self._clear_line_cache()
+                self._updates += 1
+        return super().render_lines(crop)
 
     def show(self, label: str, value: Any) -> None:
         """Show ``value`` (JSON, or a pydantic model shown as its JSON dump)
