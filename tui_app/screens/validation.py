@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
-from textual.app import ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
@@ -120,6 +120,18 @@ lower edge says when the server last confirmed the basket.
     def __init__(self) -> None:
         super().__init__()
         self._tree_source: object = None  # the validation the tree shows
+
+    def _post_register(self, app: App[object]) -> None:
+        super()._post_register(app)
+        # Textual restyles the whole app, every screen and widget, in case a
+        # new screen brought rules for widgets outside it: twice on a screen's
+        # first visit and once more on its second (it was not mounted yet to
+        # take note), 30-90 ms each on the first two "v" here (profile). This
+        # screen's rules and its widgets' are scoped to them (Textual's
+        # default), and its widgets are styled with the app's CSS as they
+        # mount, so it starts current with that CSS. A theme changed while it
+        # is out of sight still restyles it when it is shown.
+        self._css_update_count = app._css_update_count
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="verdict")
