@@ -268,3 +268,65 @@ async def test_its_first_visits_leave_the_app_unrestyled_and_a_new_theme_still_r
         refresh_css(animate=False)
         await settle(pilot)
         assert styles_of(validation) == themed
+
+
+async def test_shown_again_it_is_restyled_only_for_what_changed_app_wide_meanwhile(
+    tmp_path, sandbox
+):
+    app = build_app(tmp_path, sandbox, first_screen="basket")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await initiate(pilot, ("Digital Monthly", 1))
+        await pilot.press("v")
+        await settle(pilot)
+        validation = app.screen
+        assert isinstance(validation, ValidationScreen)
+        restyled = []
+        update_styles = app.update_styles
+        app.update_styles = lambda node, animate=True: (
+            restyled.append(node), update_styles(node, animate))
+
+        async def away_and_back(meanwhile=None):
+            app.switch_mode("basket")  # as b does, but no key press to give focus back
+            await settle(pilot)
+            if meanwhile is not None:
+                meanwhile()
+                await settle(pilot)
+            restyled.clear()
+            app.switch_mode("validation")
+            await settle(pilot)
+            assert app.screen is validation
+
+        def as_a_full_restyle_would_style_it():
+            shown_styles = styles_of(validation)
+            update_styles(validation, False)
+            assert styles_of(validation) == shown_styles
+
+        # Nothing changed app-wide: not restyled, and styled as it would be.
+        await away_and_back()
+        assert validation not in restyled
+        as_a_full_restyle_would_style_it()
+
+        # The terminal lost focus while it was hidden (App:blur): restyled.
+        def blur():
+            app.app_focus = False
+
+        await away_and_back(blur)
+        assert validation in restyled
+        as_a_full_restyle_would_style_it()
+
+        def focus():
+            app.app_focus = True
+
+        await away_and_back(focus)
+        assert validation in restyled
+        as_a_full_restyle_would_style_it()
+
+        # A widget of its own changed while hidden: styled at once, as ever.
+        banner = validation.query_one("#verdict")
+
+        def reclass():
+            banner.set_class(True, "unknown")
+
+        await away_and_back(reclass)
+        as_a_full_restyle_would_style_it()
