@@ -46,5 +46,7 @@ class ErrorPanel(Static):
         self.add_class("shown")
 
     def clear(self) -> None:
+        if not self.has_class("shown") and not self.content:
+            return  # already clear: an update would lay the screen out again
         self.update("")
         self.remove_class("shown")
