@@ -43,6 +43,25 @@ def in_view(widget, container) -> bool:
     return container.region.contains_region(widget.region) and widget.region.height > 0
 
 
+async def open_scenario(pilot, path: Path) -> None:
+    """F9, the path typed in the path field, Enter."""
+    await pilot.press("f9")
+    await settle(pilot)
+    field = pilot.app.screen.query_one("#scenario-path", Input)
+    field.focus()
+    field.value = str(path)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def until(pilot, condition, seconds: float = 4.0) -> None:
+    """Let the app run until ``condition()`` holds, or ``seconds`` pass."""
+    for _ in range(int(seconds / 0.1)):
+        if condition():
+            return
+        await pilot.pause(0.1)
+
+
 def cursor_in_view(table: DataTable) -> bool:
     top = int(table.scroll_y)
     rows = table.scrollable_content_region.height - table.header_height
@@ -223,13 +242,7 @@ async def test_a_scenario_file_error_goes_when_another_path_is_typed(tmp_path, s
     app = build_app(tmp_path, sandbox)
     async with app.run_test(size=(120, 36)) as pilot:
         await ready(pilot)
-        await pilot.press("f9")
-        await settle(pilot)
-        field = app.screen.query_one("#scenario-path", Input)
-        field.focus()
-        field.value = str(broken)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_scenario(pilot, broken)
         assert "broken.toml" in error_text(app)
         await pilot.press("backspace")
         await pilot.pause()
@@ -245,32 +258,20 @@ async def test_a_scenario_file_fixed_on_disk_is_checked_again_without_reopening(
     app = build_app(tmp_path, sandbox)
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await ready(pilot)
-        await pilot.press("f9")
-        await settle(pilot)
-        field = app.screen.query_one("#scenario-path", Input)
-        field.focus()
-        field.value = str(path)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_scenario(pilot, path)
         assert "explode" in error_text(app)
         steps = app.screen.query_one("#scenario-steps", DataTable)
         assert steps.row_count == 0
 
         path.write_text(good)  # fixed in the user's editor
-        for _ in range(40):  # the screen looks again within a second or two
-            await pilot.pause(0.1)
-            if steps.row_count:
-                break
+        await until(pilot, lambda: steps.row_count)  # looked at again within a second
         assert error_text(app) == ""
         assert steps.row_count > 0
         assert "A valid basket in GB" in text_of(app, "#scenario-title")
         assert any("changed on disk" in message for message in toasts(app))
 
         path.write_text(good + "\n[[steps]]\n")  # broken again while open
-        for _ in range(40):
-            await pilot.pause(0.1)
-            if error_text(app):
-                break
+        await until(pilot, lambda: error_text(app))
         assert "scenario.toml" in error_text(app)
         assert steps.row_count == 0, "steps of a file that no longer loads are still shown"
         assert "changed on disk" in text_of(app, "#scenario-title")

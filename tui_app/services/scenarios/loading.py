@@ -60,7 +60,7 @@ from tui_app.services.scenarios.format import (
     walk_strings,
 )
 from tui_app.services.scenarios.jsonpath import compile_path
-from tui_app.services.store.files import long_dotted_key
+from tui_app.services.store.files import long_dotted_key, nested_deeper_than
 
 try:  # compiled (Rust): reads a big file in about half tomli's time; optional
     import rtoml
@@ -456,17 +456,7 @@ def _path_to(data: Any, target: Any) -> Loc:
 def _has_level(value: Any, level: int) -> bool:
     """Whether a container at ``level`` (the file's top level is 1) holds
     lists or tables nested past MAX_NESTING."""
-    below: list[Any] = [value]
-    for _ in range(MAX_NESTING - level + 1):
-        below = [
-            child
-            for item in below
-            for child in (item.values() if isinstance(item, dict) else item)
-            if isinstance(child, dict | list)
-        ]
-        if not below:
-            return False
-    return True
+    return nested_deeper_than(value, MAX_NESTING - level + 1)
 
 
 def _nested_within_limit(data: dict[str, Any], shapes: list[_Shape | None]) -> bool:

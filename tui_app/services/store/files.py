@@ -245,7 +245,7 @@ def _too_deep() -> str:
     return f"its values are nested more than {MAX_NESTING} levels deep"
 
 
-def _nested_deeper_than(value: Any, limit: int) -> bool:
+def nested_deeper_than(value: Any, limit: int) -> bool:
     """Whether lists and tables nest more than ``limit`` deep (the top level
     counts as 1): level by level, without recursing."""
     level = [value] if isinstance(value, dict | list) else []
@@ -566,7 +566,7 @@ def read_parsed(path: Path, parse: Callable[[str], Any]) -> Document:
         return Document(raw=raw, fatal="it is too large to read")
     if not isinstance(doc, dict):
         return Document(raw=raw, fatal="its top level is not a table of settings")
-    if _nested_deeper_than(doc, MAX_NESTING):
+    if nested_deeper_than(doc, MAX_NESTING):
         return Document(raw=raw, fatal=_too_deep())
     return Document(raw=raw, doc=doc)
 
