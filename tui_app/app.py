@@ -330,11 +330,6 @@ class BasketBuilderApp(App[None]):
     async def _check_binding_ids(self) -> None:
         for mode in SCREEN_MODULES:
             await asyncio.to_thread(screen_class, mode)
-        # What start-up built (modules, the catalogue, screens) lives as long
-        # as the app: out of the collector's way, a full sweep walks only
-        # what came later (profile: sweeps of ~135k objects, 150-300 ms, landed
-        # in one key press in four).
-        gc.freeze()
         known = known_binding_ids()
         problems = list(self._key_problems)
         for binding_id in self.settings.keys:
