@@ -17,7 +17,7 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from tui_app.formatting import NAME_MAX, plural, short, shown
-from tui_app.screens.base import AppScreen, confirmed_words, read_back_basket
+from tui_app.screens.base import AppScreen, confirmed_words, put, read_back_basket
 from tui_app.services.api.models import ValidateResponse, ValidationProblem
 from tui_app.services.workspace import Basket, BlockedProduct
 from tui_app.widgets.basket_tree import JsonTree
@@ -73,14 +73,6 @@ def verdict_text(basket: Basket | None, blocked: int, others: list[ValidationPro
     if verdict.is_valid:
         return "✓ VALID — ready to submit", "valid"
     return "✗ NOT VALID — " + invalid_words(blocked, others)[0], "invalid"
-
-
-def put(static: Static, content: str | Text) -> None:
-    """Show ``content`` in ``static`` unless it already shows it: an update
-    lays the whole screen out again, and a reply most often brings the same
-    verdict and problems as the last (as on the Basket screen)."""
-    if static.content != content:
-        static.update(content)
 
 
 class ValidationScreen(AppScreen):
