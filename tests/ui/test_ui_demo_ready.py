@@ -333,6 +333,20 @@ async def test_enter_in_the_filter_goes_to_the_first_match_and_says_so(tmp_path,
         ]
 
 
+async def test_at_80x24_adding_a_pick_says_so_on_screen_and_what_comes_next(tmp_path, sandbox):
+    """The pick list is below the fold at 80x24: the add is said where it is seen."""
+    app = build_app(tmp_path, sandbox)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await ready(pilot)
+        await pilot.press(*"bundle", "enter", "enter")
+        await pilot.pause()
+        picks = app.screen.query_one(PickTable)
+        assert not picks.region.intersection(app.screen.region).area  # out of sight
+        text = screen_text(app).replace("\n", " ")
+        assert "Added Print + Digital Bundle × 1" in text
+        assert "ctrl+s initiates" in text
+
+
 async def test_a_picks_quantity_can_be_changed_with_enter_or_c(tmp_path, sandbox):
     app = build_app(tmp_path, sandbox)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -371,17 +371,20 @@ class OffersScreen(AppScreen):
         if ready is None:
             return
         target, quantity = ready
-        self.picks.add(
-            Pick(
-                offer_id=target.offer_id,
-                version=target.version,
-                quantity=quantity,
-                item_type=self._item_type(target),
-                name=target.offer.display_name if target.offer else None,
-                outdated=target.outdated,
-            )
+        pick = Pick(
+            offer_id=target.offer_id,
+            version=target.version,
+            quantity=quantity,
+            item_type=self._item_type(target),
+            name=target.offer.display_name if target.offer else None,
+            outdated=target.outdated,
         )
+        self.picks.add(pick)
         self.query_one("#quantity", Input).value = ""
+        # At 80x24 the list is below the fold: say where the pick went and
+        # what comes next, in a notice's own rows.
+        self.notify(f"Added {pick.label} × {quantity} — {len(self.picks.picks)} to initiate "
+                    "with; ctrl+s initiates.", timeout=4, markup=False)
 
     # ------------------------------------------------------------- events
 
