@@ -32,7 +32,7 @@ from tui_app.screens.base import AppScreen, confirmed_words, put, read_back_bask
 from tui_app.screens.country import CountryScreen
 from tui_app.screens.modals import ConfirmScreen
 from tui_app.screens.quantity import QuantityScreen
-from tui_app.screens.validation import code_words, invalid_words, other_problems
+from tui_app.screens.verdict_words import code_words, invalid_words, other_problems
 from tui_app.services.api.client import Result
 from tui_app.services.api.models import BasketItem, OrderAction, UpdateResponse
 from tui_app.services.workspace import Basket

@@ -122,10 +122,6 @@ class ContextBar(FittedLines):
     def render(self) -> Text:
         return fit(self.parts(), self.content_size.width or None)
 
-    def describe(self) -> Text:
-        """The whole line, unfitted."""
-        return fit(self.parts(), None)
-
     def parts(self) -> list[Part]:
         app = self.app
         workspace = app.workspace

@@ -122,10 +122,6 @@ class CaptureSource(_Strict):
         return self
 
 
-def check_capture_path(value: str) -> None:
-    compile_path(value)
-
-
 # --------------------------------------------------------------------------- evaluating
 
 
