@@ -31,7 +31,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import ThemeProvider
 
-from tui_app.formatting import shown
+from tui_app.formatting import NAME_MAX, shown
 from tui_app.keymap import check_keymap, keymap_clashes, known_binding_ids
 from tui_app.screens.base import AppScreen
 from tui_app.screens.modals import HelpScreen, ResumeScreen
@@ -440,8 +440,7 @@ class BasketBuilderApp(App[None]):
         from the server before anything can be sent to it (the cache may be
         behind: another window, or a reply this app was killed before saving)."""
         if self.busy:
-            self.notify(f"Still {self.busy.lower()} — wait for the reply, then reopen the basket.",
-                        timeout=4)
+            self.notify_busy(", then reopen the basket")
             return
         try:
             self.workspace.resume(record)
@@ -531,7 +530,7 @@ class BasketBuilderApp(App[None]):
         elif self.workspace.sandbox is not None and not self.workspace.sandbox_stopped:
             self.notify("The embedded sandbox is running.", timeout=4)
         elif self.busy:
-            self.notify(f"Still {self.busy.lower()} — wait for the reply.", timeout=3)
+            self.notify_busy()
         else:
             self.sandbox_pending = True
             self.busy = "Starting the embedded sandbox"
@@ -636,6 +635,11 @@ class BasketBuilderApp(App[None]):
         text (an id or a link from the tenant is data, never markup)."""
         self.copy_to_clipboard(text)
         self.notify(f"Copied {what}: {shown(text)}", timeout=4)
+
+    def notify_busy(self, then: str = "") -> None:
+        """Why a key did nothing: a call is still on its way."""
+        self.notify(f"Still {shown(self.busy.lower(), NAME_MAX)} — wait for the reply{then}.",
+                    timeout=3)
 
     def notify(self, message: str, *, title: str = "", markup: bool = False,
                **options: Any) -> None:

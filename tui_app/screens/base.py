@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tui_app.formatting import NAME_MAX, shown
+from tui_app.formatting import shown
 from tui_app.services import workspace as workspace_clock
 from tui_app.services.api.errors import ApiError
 from tui_app.services.connection import ProfileNotUsable
@@ -141,8 +141,7 @@ class AppScreen(Screen[None]):
         """Run ``call`` in a worker with a visible busy state. One call at a
         time: a second press while one is under way sends nothing."""
         if self.bb.busy:
-            self.notify(f"Still {shown(self.bb.busy.lower(), NAME_MAX)} — wait for the reply.",
-                        timeout=3, markup=False)
+            self.bb.notify_busy()
             return False
         self.bb.busy = label
 

@@ -26,6 +26,9 @@ class ScreenHost(Protocol):
     async def connect(self, name: str) -> bool:
         """Make ``name`` the active profile and load its catalogue."""
 
+    def notify_busy(self, then: str = "") -> None:
+        """Say that a key did nothing because a call is still on its way."""
+
     def action_copy(self, text: str, what: str) -> None:
         """Put ``text`` on the clipboard and say what was copied."""
 

@@ -273,8 +273,7 @@ The same files run headless with: basket-builder run FILE...
             self.error_panel.show_message("no profile is connected yet")
             return
         if self.bb.busy:
-            self.notify(f"Still {shown(self.bb.busy.lower(), NAME_MAX)} — wait for the reply.",
-                        timeout=3, markup=False)
+            self.bb.notify_busy()
             return
         self.results = []
         self._show_steps()
