@@ -145,11 +145,23 @@ def redact_body(body: str, content_type: str | None) -> str:
     return body
 
 
+# A known secret shorter than this is not searched for: it would mask
+# ordinary words and numbers all over a log (the exchange log and the
+# scenario runner's output follow the same rule).
+SECRET_MIN_LENGTH = 4
+
+
+def maskable(secrets: Iterable[str | None]) -> list[str]:
+    """The secret values worth searching for, longest first (so a secret
+    that contains another is masked whole)."""
+    return sorted({s for s in secrets if s and len(s) >= SECRET_MIN_LENGTH},
+                  key=len, reverse=True)
+
+
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """Replace every known secret value wherever it appears."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, MASK)
+    for secret in maskable(secrets):
+        text = text.replace(secret, MASK)
     return text
 
 
@@ -217,9 +229,8 @@ class ExchangeLog:
         return entry
 
     def redact(self, exchange: Exchange) -> Exchange:
-        # scrub()'s own test, once for all the texts of the exchange (in the
-        # set's order, as scrub goes through it).
-        secrets = [secret for secret in self._secrets if secret and len(secret) >= 4]
+        # scrub()'s choice of secrets, made once for all the texts of the exchange.
+        secrets = maskable(self._secrets)
 
         def clean(text: str) -> str:
             for secret in secrets:

@@ -25,10 +25,10 @@ from typing import Any
 
 import tomli
 
+from tui_app.services.api.exchange import maskable, scrub
 from tui_app.services.scenarios.format import VARIABLE_PATTERN
 
 ENV_PREFIX = "LIMIO_"
-MASK = "***"
 _NAME = re.compile(VARIABLE_PATTERN)
 
 
@@ -144,13 +144,7 @@ class Redactor:
     secrets: set[str] = field(default_factory=set)
 
     def add(self, values: Iterable[str | None]) -> None:
-        for value in values:
-            if value and len(value) >= 3:
-                self.secrets.add(value)
+        self.secrets.update(maskable(values))
 
     def __call__(self, text: str) -> str:
-        # Longest first, so a secret that contains another is masked whole.
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            if secret in text:
-                text = text.replace(secret, MASK)
-        return text
+        return scrub(text, self.secrets)
