@@ -24,6 +24,7 @@ from tui_app.services.scenarios.replay import OfferIndex, ScenarioResult, StepRe
 from tui_app.services.scenarios.variables import (
     Redactor,
     VariableError,
+    as_text,
     case_name,
     env_vars,
     load_data_file,
@@ -110,9 +111,7 @@ def prepare(
             found.cases.append(Case(str(path), str(path), scenario, dict(given)))
             continue
         for row in table:
-            values = {key: value if isinstance(value, str) else
-                      ("true" if value is True else "false" if value is False else str(value))
-                      for key, value in row.items()}
+            values = {key: as_text(value) for key, value in row.items()}
             suffix = case_name("", values).strip()
             found.cases.append(Case(
                 f"{path} {suffix}", str(path), scenario, {**given, **values},

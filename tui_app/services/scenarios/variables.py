@@ -45,7 +45,8 @@ def parse_assignment(text: str, option: str = "--var") -> tuple[str, str]:
     return name, value
 
 
-def _as_text(value: Any) -> str:
+def as_text(value: Any) -> str:
+    """A variable's value as a scenario reads it: TOML's true/false, not Python's."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -75,7 +76,7 @@ def load_vars_file(path: Path) -> dict[str, str]:
             raise VariableError(f"--vars {path}: {name!r} is not a variable name")
         if not isinstance(value, str | int | float | bool):
             raise VariableError(f"--vars {path}: {name}: must be text, a number or true/false")
-        found[name] = _as_text(value)
+        found[name] = as_text(value)
     return found
 
 
@@ -111,7 +112,7 @@ def load_data_file(path: Path) -> list[dict[str, str]]:
                 if not isinstance(value, str | int | float | bool):
                     raise VariableError(f"--data {path}: row {number}: {name}: must be text, "
                                         "a number or true/false")
-            rows.append({name: _as_text(value) for name, value in row.items()})
+            rows.append({name: as_text(value) for name, value in row.items()})
     else:
         reader = csv.DictReader(io.StringIO(text))
         for row in reader:
@@ -134,7 +135,7 @@ def load_data_file(path: Path) -> list[dict[str, str]]:
 
 def case_name(name: str, row: Mapping[str, Any]) -> str:
     """``valid basket [country=DE offer=Digital Monthly]``."""
-    return f"{name} [{' '.join(f'{key}={_as_text(value)}' for key, value in row.items())}]"
+    return f"{name} [{' '.join(f'{key}={as_text(value)}' for key, value in row.items())}]"
 
 
 @dataclass
