@@ -44,6 +44,7 @@ from tui_app.services.store.session import BasketRecord, SessionStore
 from tui_app.services.store.settings import DEFAULT_THEME, Settings, load_settings, save_theme
 from tui_app.services.workspace import Workspace
 from tui_app.themes import load_themes, theme_problem
+from tui_app.widgets.key_bar import key_display
 
 SandboxStarter = Callable[[], EmbeddedSandbox]
 CURRENT_MARK = "✓ current"
@@ -320,7 +321,7 @@ class BasketBuilderApp(App[None]):
                 # it shows the keys in use rather than the defaults.
                 self._bindings.apply_keymap(self._keymap)
             self._check_binding_ids()
-        key = self._key_label("app.restart_sandbox")
+        key = key_display(self, "app.restart_sandbox")
         self.workspace.sandbox_restart_hint = (
             f"press {key} (or ctrl+p → Start the embedded sandbox again) to start it again; "
             "the basket is kept in its database"
@@ -355,15 +356,6 @@ class BasketBuilderApp(App[None]):
                 ]),
                 title="Key bindings", severity="warning", timeout=20, markup=False,
             )
-
-    def _key_label(self, binding_id: str) -> str:
-        """How the key of an app binding is shown (as rebound, if it was)."""
-        for bindings in self._bindings.key_to_bindings.values():
-            for binding in bindings:
-                if binding.id == binding_id:
-                    return self.get_key_display(binding)
-        keys = self._keymap.get(binding_id)
-        return keys.split(",")[0] if keys else "?"
 
     @work(group="startup", exit_on_error=False)
     async def start_up(self) -> None:
@@ -468,7 +460,7 @@ class BasketBuilderApp(App[None]):
                 await self.workspace.reread()
         except ApiError as exc:
             self._show_error(exc)
-            key = self._screen_key_label("basket.refresh", "r")
+            key = key_display(self, "basket.refresh", "r")
             self.notify(
                 f"The basket could not be read back from the server ({exc.summary}). "
                 f"It is shown as cached by the last session; press {key} to try again.",
@@ -500,11 +492,6 @@ class BasketBuilderApp(App[None]):
                 screen.error_panel.clear()
             else:
                 screen.error_panel.show_error(error)
-
-    def _screen_key_label(self, binding_id: str, default: str) -> str:
-        keys = self._keymap.get(binding_id)
-        key = keys.split(",")[0] if keys else default
-        return self.get_key_display(Binding(key, ""))
 
     # ------------------------------------------------------------- the sandbox
 

@@ -14,6 +14,7 @@ bindings change, which happens every time a dialog closes: about
 from __future__ import annotations
 
 from textual.app import App, RenderResult
+from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.style import Style
@@ -24,13 +25,17 @@ from tui_app.formatting import shown
 KEY_MAX = 12  # a key as rebound in settings.toml (a file: outside text)
 
 
-def key_display(app: App, binding_id: str) -> str:
-    """How the key bound to ``binding_id`` is shown (as rebound, if it was)."""
+def key_display(app: App, binding_id: str, default: str = "?") -> str:
+    """How the key bound to ``binding_id`` is shown, as rebound in
+    settings.toml if it was: from the app's own bindings, else (a screen's
+    binding) from the keymap, else ``default``, the key it has unless rebound."""
     for bindings in app._bindings.key_to_bindings.values():
         for binding in bindings:
             if binding.id == binding_id:
                 return app.get_key_display(binding)
-    return "?"
+    keys = app._keymap.get(binding_id)
+    key = keys.split(",")[0] if keys else default
+    return app.get_key_display(Binding(key, "")) if key != "?" else key
 
 
 def fit_by_priority(widths: list[int], ranks: list[int], room: int, more: int) -> list[int]:
