@@ -38,6 +38,7 @@ selenium = pytest.importorskip("selenium", reason="browser tests need selenium (
 
 from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import (  # noqa: E402
+    NoSuchElementException,
     StaleElementReferenceException,
     WebDriverException,
 )
@@ -186,8 +187,10 @@ def wait_for(check: Callable[[], object], what: str, detail: Callable[[], str] =
     while True:
         try:
             result = check()
-        except StaleElementReferenceException:
-            result = None  # the page was replaced between finding and reading: look again
+        except (StaleElementReferenceException, NoSuchElementException):
+            # The page was replaced between finding and reading, or the next
+            # page has no body yet (a form was just submitted): look again.
+            result = None
         if result:
             return result
         if time.monotonic() > deadline:
