@@ -7,11 +7,9 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Static
 
 from tui_app.formatting import shown
 from tui_app.services import workspace as workspace_clock
@@ -27,15 +25,6 @@ if TYPE_CHECKING:
     from tui_app.services.workspace import Workspace
 
 T = TypeVar("T")
-
-
-def put(static: Static, content: str | Text) -> None:
-    """Show ``content`` in ``static`` unless it already shows it: an update
-    lays the whole screen out again (profile: two or three layouts of the
-    Basket screen per reply, and of the Offers screen on every busy change,
-    for text that had not changed)."""
-    if static.content != content:
-        static.update(content)
 
 
 class AppScreen(Screen[None]):

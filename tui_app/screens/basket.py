@@ -28,7 +28,7 @@ from tui_app.formatting import (
     short,
     shown,
 )
-from tui_app.screens.base import AppScreen, confirmed_words, put, read_back_basket
+from tui_app.screens.base import AppScreen, confirmed_words, read_back_basket
 from tui_app.screens.country import CountryScreen
 from tui_app.screens.modals import ConfirmScreen
 from tui_app.screens.quantity import QuantityScreen
@@ -38,6 +38,7 @@ from tui_app.services.api.models import BasketItem, OrderAction, UpdateResponse
 from tui_app.services.workspace import Basket
 from tui_app.widgets.basket_table import BasketTable, Row
 from tui_app.widgets.context_bar import FittedLines, Part, part
+from tui_app.widgets.put import put
 
 EMPTY_TEXT = "No basket yet — press F3 to pick offers and initiate one"
 # A resumed basket, until the server has confirmed it (see Workspace.resume).

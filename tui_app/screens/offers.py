@@ -16,7 +16,7 @@ from textual.markup import escape
 from textual.widgets import Button, DataTable, Input, Select, Static
 
 from tui_app.formatting import NAME_MAX, offer_price, plural, quantity_limits, short, shown
-from tui_app.screens.base import AppScreen, put
+from tui_app.screens.base import AppScreen
 from tui_app.screens.quantity import QuantityScreen
 from tui_app.services.api.models import (
     ItemType,
@@ -29,6 +29,7 @@ from tui_app.widgets.offer_pick import Target, default_quantity, parse_quantity,
 from tui_app.widgets.offer_picks import Pick, PickTable
 from tui_app.widgets.order_pane import AS_LISTED, OrderPane
 from tui_app.widgets.plain_input import PlainInput
+from tui_app.widgets.put import put
 
 LOADING = "Loading the catalogue"
 TERM_MAX = 20  # a term in the offer details ("12 months"); a longer one is cut

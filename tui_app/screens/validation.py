@@ -17,11 +17,12 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from tui_app.formatting import NAME_MAX, plural, short, shown
-from tui_app.screens.base import AppScreen, confirmed_words, put, read_back_basket
+from tui_app.screens.base import AppScreen, confirmed_words, read_back_basket
 from tui_app.screens.verdict_words import code_words, invalid_words, other_problems
 from tui_app.services.api.models import ValidateResponse, ValidationProblem
 from tui_app.services.workspace import Basket, BlockedProduct
 from tui_app.widgets.basket_tree import JsonTree
+from tui_app.widgets.put import put
 
 NO_BASKET = "No basket yet — press F3 to pick offers and initiate one"
 NOT_VALIDATED = "Not validated yet — press v"

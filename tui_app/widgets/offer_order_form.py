@@ -28,6 +28,7 @@ from tui_app.services.api.models import (
 )
 from tui_app.services.workspace import new_external_id
 from tui_app.widgets.plain_input import PlainInput
+from tui_app.widgets.put import put
 
 DEFAULT_COUNTRY = "GB"
 DEFAULT_SOURCE = "basket-builder"
@@ -268,9 +269,9 @@ class OrderForm(Vertical):
         # Text, not markup: a reason quotes what was typed, and "[/]" typed
         # into a field must show as typed, not be read as a style tag.
         if problems:
-            note.update(Text("\n".join(f"✗ {shown(reason)}" for reason in problems)))
+            put(note, Text("\n".join(f"✗ {shown(reason)}" for reason in problems)))
         else:
-            note.update(Text(shown(hint)))
+            put(note, Text(shown(hint)))
         note.set_class(bool(problems), "problem")
         note.set_class(bool(problems or hint), "filled")
         target = {"external_id": "#external-id", "country": "#country", "source": "#source"}
