@@ -94,8 +94,12 @@ class FittedLines(Static):
         self.lines: list[Sequence[Part] | Text] = []
 
     def show(self, lines: list[Sequence[Part] | Text]) -> None:
+        if lines == self.lines:
+            return
+        # Each line is fitted to one row: only a new count moves things.
+        layout = len(lines) != len(self.lines)
         self.lines = lines
-        self.refresh(layout=True)
+        self.refresh(layout=layout)
 
     def render(self) -> Text:
         room = self.content_size.width or None
