@@ -30,6 +30,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual._segment_tools import line_crop
+from textual._two_way_dict import TwoWayDict
 from textual.cache import LRUCache
 from textual.geometry import Region
 from textual.renderables.styled import Styled
@@ -185,6 +186,11 @@ class BasketTable(DataTable[str]):
     def _rebuild(self, wanted: dict[str, tuple[str, ...]], keep: str | None, line: int) -> None:
         """Show ``wanted`` from scratch, the cursor back on row ``keep`` if it
         is still there, else on the same line."""
+        # DataTable.clear works out every old row's line offsets only to
+        # throw them away (~15 ms at 500 rows, profile): drop the rows first.
+        self.rows.clear()
+        self._data.clear()
+        self._row_locations = TwoWayDict({})
         self.clear()
         self.shown = dict(wanted)
         self._add_rows(list(wanted.items()))
