@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from textual.app import ComposeResult
+from textual import events
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -74,7 +75,39 @@ class AppScreen(Screen[None]):
         """Redraw "confirmed 2 min ago" as time goes by, while in view."""
         self.set_interval(20, lambda: redraw() if self.is_current else None)
 
-    def on_screen_resume(self) -> None:
+    # ------------------------------------------------------------- styling
+    # Textual restyles the whole app, every screen and widget, in case a new
+    # screen brought rules for widgets outside it: twice on a screen's first
+    # visit and once more on its second (it was not mounted yet to take
+    # note), 30-200 ms each (profile: the first "v", the first initiate).
+    # And it restyles every widget of a screen each time the screen is shown
+    # (7-25 ms), for what may have changed app-wide while it was hidden. These
+    # screens' rules and their widgets' are scoped to them (Textual's
+    # default), their widgets are styled with the app's CSS as they mount,
+    # and a change to one of their own widgets is applied at once, hidden or
+    # not. So a screen starts current with the app's CSS, and is restyled
+    # when shown only if something app-wide changed meanwhile (a theme, the
+    # terminal's focus or size).
+
+    def _post_register(self, app: App[object]) -> None:
+        super()._post_register(app)
+        self._css_update_count = app._css_update_count
+
+    def _app_style_state(self) -> object:
+        """What the app-wide selectors this screen's styles depend on read:
+        the app's CSS (its theme), classes and pseudo-classes (terminal focus,
+        dark or light...), and the terminal's size."""
+        app = self.app
+        return (app._css_update_count, frozenset(app.classes),
+                frozenset(app.get_pseudo_classes()), app.size)
+
+    def on_screen_suspend(self) -> None:
+        self._styled_for = self._app_style_state()
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Screen's own handler (Textual calls them down the MRO).
+        if event.refresh_styles and self._app_style_state() == getattr(self, "_styled_for", None):
+            event.refresh_styles = False
         if getattr(self, "_context_stale", False):
             self._context_stale = False
             self._redraw_context()

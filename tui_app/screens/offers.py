@@ -142,7 +142,6 @@ class OffersScreen(AppScreen):
         self._left = self.app.current_mode != self.MODE
 
     def on_screen_resume(self) -> None:
-        super().on_screen_resume()
         if self._left:
             self._left = False
             self.focus_catalogue()

@@ -190,7 +190,6 @@ The same files run headless with: basket-builder run FILE...
         self._left = self.app.current_mode != self.MODE
 
     def on_screen_resume(self) -> None:
-        super().on_screen_resume()
         self.check_open_file()
         if getattr(self, "_left", False):
             self._left = False

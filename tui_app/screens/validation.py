@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
-from textual import events
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
@@ -80,39 +79,6 @@ lower edge says when the server last confirmed the basket.
     def __init__(self) -> None:
         super().__init__()
         self._tree_source: object = None  # the validation the tree shows
-
-    def _post_register(self, app: App[object]) -> None:
-        super()._post_register(app)
-        # Textual restyles the whole app, every screen and widget, in case a
-        # new screen brought rules for widgets outside it: twice on a screen's
-        # first visit and once more on its second (it was not mounted yet to
-        # take note), 30-90 ms each on the first two "v" here (profile). This
-        # screen's rules and its widgets' are scoped to them (Textual's
-        # default), and its widgets are styled with the app's CSS as they
-        # mount, so it starts current with that CSS. A theme changed while it
-        # is out of sight still restyles it when it is shown.
-        self._css_update_count = app._css_update_count
-
-    def _app_style_state(self) -> object:
-        """What the app-wide selectors this screen's styles depend on read:
-        the app's CSS (its theme), classes and pseudo-classes (terminal focus,
-        dark or light...), and the terminal's size."""
-        app = self.app
-        return (app._css_update_count, frozenset(app.classes),
-                frozenset(app.get_pseudo_classes()), app.size)
-
-    def on_screen_suspend(self) -> None:
-        self._styled_for = self._app_style_state()
-
-    def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        # Textual restyles every widget of a screen each time it is shown
-        # (7-25 ms a "v", profile), for what may have changed app-wide while
-        # it was hidden: changes to the app reach only the screen in view,
-        # while a change to one of this screen's own widgets is applied at
-        # once, hidden or not. So it is restyled only if the app changed.
-        if event.refresh_styles and self._app_style_state() == getattr(self, "_styled_for", None):
-            event.refresh_styles = False
-        super()._on_screen_resume(event)
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="verdict")
