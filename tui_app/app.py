@@ -18,7 +18,7 @@ from typing import Any
 
 from rich.segment import Segments
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits
@@ -32,6 +32,8 @@ from textual.screen import Screen
 from textual.theme import ThemeProvider
 
 from tui_app.formatting import NAME_MAX, shown
+from tui_app.idle_collector import CHECK_EVERY as IDLE_CHECK_EVERY
+from tui_app.idle_collector import IdleCollector
 from tui_app.keymap import check_keymap, keymap_clashes, known_binding_ids
 from tui_app.screens.base import AppScreen
 from tui_app.screens.modals import HelpScreen, ResumeScreen
@@ -175,6 +177,7 @@ class BasketBuilderApp(App[None]):
         self._sandbox_down = False  # its stop was noticed and reported
         self._first_frame_out = False
         self._after_first_frame: list[Callable[[], object]] = []
+        self.idle_collector = IdleCollector(busy=lambda: bool(self.busy))
 
     # ------------------------------------------------------------- start-up
 
@@ -391,6 +394,9 @@ class BasketBuilderApp(App[None]):
         # what came later (profile: sweeps of ~135k objects, 150-300 ms, landed
         # in one key press in four).
         gc.freeze()
+        # And the full sweeps of what comes later wait for a quiet moment.
+        self.idle_collector.start()
+        self.set_interval(IDLE_CHECK_EVERY, self.idle_collector.tick)
 
     async def connect(self, name: str) -> bool:
         """Make ``name`` the active profile, load its catalogue, offer to resume."""
@@ -714,7 +720,13 @@ class BasketBuilderApp(App[None]):
         self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))
         self._close_messages_no_wait()
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.idle_collector.input_seen()
+        await super().on_event(event)
+
     async def on_unmount(self) -> None:
+        self.idle_collector.stop()
         await self.workspace.aclose()
         if self.workspace.sandbox is not None:
             await asyncio.to_thread(self.workspace.sandbox.stop)

@@ -1,0 +1,78 @@
+"""Full garbage collections wait for a quiet moment (tui_app/idle_collector.py)."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from tui_app import idle_collector
+from tui_app.idle_collector import IdleCollector
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def setup():
+    clock, sweeps, busy = Clock(), [], [False]
+    collector = IdleCollector(busy=lambda: busy[0], clock=clock,
+                              collect=lambda generation: sweeps.append(generation))
+    thresholds = gc.get_threshold()
+    yield collector, clock, sweeps, busy
+    collector.stop()
+    assert gc.get_threshold() == thresholds
+
+
+def make_sweep_due() -> None:
+    for _ in range(idle_collector.DUE_AFTER):
+        gc.collect(1)  # each one counts towards the next full sweep, as Python's own do
+
+
+def test_it_takes_the_full_sweeps_from_python_and_gives_them_back(setup):
+    collector, *_ = setup
+    young, middle, full = gc.get_threshold()
+    collector.start()
+    assert gc.get_threshold()[:2] == (young, middle)  # young generations as before
+    assert gc.get_threshold()[2] > 10**9  # Python starts no full sweep itself
+    collector.stop()
+    assert gc.get_threshold() == (young, middle, full)
+
+
+def test_a_due_sweep_waits_for_a_quiet_moment(setup):
+    collector, clock, sweeps, busy = setup
+    collector.start()
+    assert not collector.tick()  # nothing due yet
+    make_sweep_due()
+    collector.input_seen()
+    assert not collector.tick() and sweeps == []  # a key was just pressed
+    clock.now += idle_collector.IDLE_FOR
+    busy[0] = True
+    assert not collector.tick() and sweeps == []  # a call is under way
+    busy[0] = False
+    assert collector.tick() and sweeps == [2]  # quiet: the full sweep runs now
+    assert collector.sweeps == 1
+
+
+def test_a_due_sweep_runs_anyway_once_it_has_waited_too_long(setup):
+    collector, clock, sweeps, busy = setup
+    collector.start()
+    make_sweep_due()
+    busy[0] = True
+    clock.now += idle_collector.MAX_WAIT - 1
+    collector.input_seen()
+    assert not collector.tick()
+    clock.now += 1
+    assert collector.tick() and sweeps == [2]  # memory comes first after MAX_WAIT
+
+
+def test_nothing_happens_before_it_is_started(setup):
+    collector, clock, sweeps, _busy = setup
+    make_sweep_due()
+    clock.now += 3600
+    assert not collector.tick() and sweeps == []
