@@ -38,7 +38,7 @@ from tui_app.services.api.models import BasketItem, OrderAction, UpdateResponse
 from tui_app.services.workspace import Basket
 from tui_app.widgets.basket_table import BasketTable, Row
 from tui_app.widgets.context_bar import FittedLines, Part, part
-from tui_app.widgets.put import put
+from tui_app.widgets.put import put, put_title
 
 EMPTY_TEXT = "No basket yet — press F3 to pick offers and initiate one"
 # A resumed basket, until the server has confirmed it (see Workspace.resume).
@@ -325,7 +325,7 @@ another window); the summary says when the server last confirmed it.
         panel.set_class(bool(staged) or (self.staging and basket is not None), "shown")
         panel.set_class(self.staging, "staging")
         mode = "stage mode ON" if self.staging else "stage mode off"
-        panel.border_title = f"Staged actions ({len(staged)}) — {mode}"
+        put_title(panel, f"Staged actions ({len(staged)}) — {mode}")
         if not staged:
             put(panel, "Nothing staged yet: x and c on an item stage a change.")
             return
@@ -339,7 +339,7 @@ another window); the summary says when the server last confirmed it.
         results = self.results
         shown = results is not None and basket is not None and results[0] == basket.basket_id
         panel.set_class(shown, "shown")
-        panel.border_title = "Last update"
+        put_title(panel, "Last update")
         if shown and results is not None:
             put(panel, Text("\n".join(results[1])))
 

@@ -31,6 +31,7 @@ from tui_app.widgets.delivery import export_file
 from tui_app.widgets.exchange_detail import ExchangeDetail
 from tui_app.widgets.exchange_format import PATH_MAX
 from tui_app.widgets.exchange_list import ExchangeList
+from tui_app.widgets.put import put_title
 
 
 def har_name(now: datetime) -> str:
@@ -123,7 +124,7 @@ e exports the whole log as a HAR file, secrets masked.
     def sync(self) -> None:
         self.table.show(self.workspace.log)
         count = self.table.row_count
-        self.table.border_subtitle = plural(count, "exchange") if count else None
+        put_title(self.table, plural(count, "exchange") if count else None, subtitle=True)
         self.show_detail()
         self.refresh_bindings_if_changed()
 

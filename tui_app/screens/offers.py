@@ -29,7 +29,7 @@ from tui_app.widgets.offer_pick import Target, default_quantity, parse_quantity,
 from tui_app.widgets.offer_picks import Pick, PickTable
 from tui_app.widgets.order_pane import AS_LISTED, OrderPane
 from tui_app.widgets.plain_input import PlainInput
-from tui_app.widgets.put import put
+from tui_app.widgets.put import put, put_title
 
 LOADING = "Loading the catalogue"
 TERM_MAX = 20  # a term in the offer details ("12 months"); a longer one is cut
@@ -437,7 +437,7 @@ class OffersScreen(AppScreen):
     @on(PickTable.Changed)
     def _picks_changed(self) -> None:
         count = len(self.picks.picks)
-        self.picks.border_title = f"Items to initiate with ({count})"
+        put_title(self.picks, f"Items to initiate with ({count})")
         self._note("#items-note", "" if count else "Empty: add offers with Enter or ctrl+o.")
         self._recheck_order()
 

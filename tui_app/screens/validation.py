@@ -21,7 +21,7 @@ from tui_app.screens.verdict_words import code_words, invalid_words, other_probl
 from tui_app.services.api.models import ValidateResponse, ValidationProblem
 from tui_app.services.workspace import Basket, BlockedProduct
 from tui_app.widgets.basket_tree import JsonTree
-from tui_app.widgets.put import put
+from tui_app.widgets.put import put, put_title
 
 NO_BASKET = "No basket yet — press F3 to pick offers and initiate one"
 NOT_VALIDATED = "Not validated yet — press v"
@@ -115,7 +115,7 @@ lower edge says when the server last confirmed the basket.
         """The banner's lower edge: when the server last confirmed the basket."""
         basket = self.workspace.basket
         at = basket.confirmed_at if basket is not None and basket.validation else None
-        self.query_one("#verdict", Static).border_subtitle = confirmed_words(at)
+        put_title(self.query_one("#verdict", Static), confirmed_words(at), subtitle=True)
 
     def problems_text(
         self, basket: Basket | None, blocked: list[BlockedProduct],

@@ -1,9 +1,10 @@
-"""One way to change what a Static shows without paying for it when nothing
-changed."""
+"""One way to change what a widget shows (a Static's text, a border title)
+without paying for it when nothing changed."""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual.widget import Widget
 from textual.widgets import Static
 
 
@@ -33,3 +34,12 @@ def _sized_by_content(static: Static) -> bool:
         if scalar is not None and scalar.is_auto:
             return True
     return False
+
+
+def put_title(widget: Widget, title: str | None, *, subtitle: bool = False) -> None:
+    """Set a border title (or subtitle) unless it already reads so: each set
+    repaints the whole widget, and a pick list of 50 rows took 20 ms to
+    repaint before an initiate's request went out, for an unchanged title."""
+    name = "border_subtitle" if subtitle else "border_title"
+    if getattr(widget, name) != title:
+        setattr(widget, name, title)
