@@ -127,7 +127,7 @@ class BasketBuilderApp(App[None]):
     MODES = {mode: lazy_screen(mode) for mode in SCREEN_MODULES}
     BINDINGS = [
         # Screen keys live in the nav bar; the footer is left to each screen's actions.
-        Binding("f1", "help", "Help", id="app.help", show=False),
+        Binding("f1", "help", "Help", id="app.help", show=False, priority=True),
         Binding("f2", "go('profiles')", "Profiles", id="app.profiles", show=False),
         Binding("f3", "go('offers')", "Offers", id="app.offers", show=False),
         Binding("f4", "go('basket')", "Basket", id="app.basket", show=False),
@@ -605,8 +605,14 @@ class BasketBuilderApp(App[None]):
 
     def action_help(self) -> None:
         """F1: the screen's own keys and the app's first (with their binding
-        ids), then the focused widget's generic ones (moving in a table…)."""
+        ids), then the focused widget's generic ones (moving in a table…).
+        F1 is a priority key, answered before the focused widget sees it (it
+        waited behind the Offers form's mounting at start-up); on the help
+        dialog itself it closes it."""
         screen = self.screen
+        if isinstance(screen, HelpScreen):
+            screen.dismiss()
+            return
         seen: set[str] = set()
         rows: list[tuple[str, str, str]] = []
         extra: list[tuple[str, str, str]] = []

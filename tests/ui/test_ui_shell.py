@@ -111,3 +111,19 @@ async def test_the_key_bar_shows_the_screens_keys_and_a_click_presses_one(tmp_pa
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, ValidationScreen)
+
+
+async def test_f1_answers_even_from_a_text_field_and_closes_its_own_dialog(tmp_path, sandbox):
+    app = build_app(tmp_path, sandbox)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        app.screen.query_one("#filter").focus()  # the catalogue filter, a text field
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert len(app.screen_stack) == 2
+        await pilot.press("f1")  # F1 again closes the help it opened, not a second one
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+        assert len(app.screen_stack) == 1
+        assert app.screen.query_one("#filter").value == ""  # nothing typed into the field

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from tui_app.formatting import CELL_MAX, plural, shown
 from tui_app.services.store.session import BasketRecord
+from tui_app.widgets.key_table import KeyTable
 
 MODAL_CSS = """
 {name} {{ align: center middle; }}
@@ -89,27 +88,19 @@ class HelpScreen(ModalScreen[None]):
         self.generic = generic or []
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, show_header=True, header_style="bold", expand=True)
-        table.add_column("Key", no_wrap=True)
-        table.add_column("Action")
-        table.add_column("Binding id (rebind in settings.toml)", style="dim")
-        for key, description, binding_id in self.bindings:
-            # Rich reads a str cell as markup; keys can come from settings.toml.
-            table.add_row(*(escape(shown(cell, CELL_MAX))
-                            for cell in (key, description, binding_id)))
-        generic = Table(box=None, show_header=True, header_style="bold", expand=True)
-        generic.add_column("Key", no_wrap=True)
-        generic.add_column("Action")
-        for key, description in self.generic:
-            generic.add_row(*(escape(shown(cell, CELL_MAX)) for cell in (key, description)))
+        # Plain text, never markup: keys can come from settings.toml.
+        keys = [tuple(shown(cell, CELL_MAX) for cell in row) for row in self.bindings]
         with Vertical():
             yield Label(Text(f"Help — {shown(self.title_text, CELL_MAX)}"), classes="title")
             with VerticalScroll():
                 yield Static(Text(reflow(self.text)))
-                yield Static(table)
+                yield KeyTable(("Key", "Action", "Binding id (rebind in settings.toml)"), keys,
+                               ("", "", "dim"))
                 if self.generic:
                     yield Static(Text("\nMoving around (every table and list)", style="bold"))
-                    yield Static(generic)
+                    yield KeyTable(("Key", "Action"), [
+                        tuple(shown(cell, CELL_MAX) for cell in row) for row in self.generic
+                    ])
             with Horizontal():
                 yield Button("Close (Esc)", id="close", variant="primary")
 
