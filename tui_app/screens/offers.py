@@ -528,10 +528,7 @@ class OffersScreen(AppScreen):
             self.notify("This basket has no assisted checkout link.", timeout=3)
 
     def _order_items(self) -> list[dict[str, Any]]:
-        return [
-            pick.order_item().model_dump(mode="json", exclude_none=True)
-            for pick in self.picks.picks
-        ]
+        return [pick.order_json() for pick in self.picks.picks]
 
     def action_initiate(self) -> None:
         checked = build_initiate(self._order_items(), self.form.values())

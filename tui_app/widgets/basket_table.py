@@ -134,6 +134,7 @@ class BasketTable(DataTable[str]):
             # Another basket, or most of this one replaced: removing rows one
             # by one costs the whole table each time, so start afresh.
             self._rebuild(wanted, keep, line)
+            self._settle_dimensions()
             return
         for key in gone:
             self.remove_row(key)
@@ -155,6 +156,20 @@ class BasketTable(DataTable[str]):
             self._rebuild(wanted, keep, line)
         elif gone and keep in wanted:
             self.move_cursor(row=list(wanted).index(keep), animate=False)
+        self._settle_dimensions()
+
+    def _settle_dimensions(self) -> None:
+        """Size the columns for what ``sync`` changed now, as DataTable does
+        when it is next idle: else the first frame is drawn with the old
+        widths and every visible line again once they are known (~9 ms for a
+        new 500-item basket, profile)."""
+        if self._updated_cells:
+            updated, self._updated_cells = self._updated_cells, set()
+            self._update_column_widths(updated)
+        if self._require_update_dimensions:
+            self._require_update_dimensions = False
+            new_rows, self._new_rows = self._new_rows, set()
+            self._update_dimensions(new_rows)
 
     def _add_rows(self, rows: list[tuple[str, tuple[str, ...]]]) -> None:
         """Append ``rows`` at once: what ``add_row`` does for each, with the
