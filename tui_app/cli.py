@@ -525,7 +525,17 @@ def _run_tui(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def keep_trio_out() -> None:
+    """httpcore imports trio whenever it is installed (selenium, of the test
+    extras, brings it along), 0.1-0.15 s of every start and of every
+    `run`, though this app only ever runs on asyncio. Without it httpcore
+    simply offers no trio backend. A process that has imported trio already
+    (a test session) keeps it."""
+    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    keep_trio_out()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

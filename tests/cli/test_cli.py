@@ -101,3 +101,27 @@ def test_fault_options_are_checked():
     assert result.returncode == 2 and "MIN[:MAX]" in result.stderr
     result = run("sandbox", "--memory", "--fail-rate", "0.7", "--drop-rate", "0.7")
     assert result.returncode == 2 and "more than 1" in result.stderr
+
+
+def test_the_command_line_keeps_trio_out_and_still_talks_http(sandbox):
+    """httpcore imports trio whenever it is installed; the app never runs on
+    it, so `basket-builder` keeps it out, and HTTP still works on asyncio."""
+    import subprocess
+    import sys
+
+    script = (
+        "import asyncio, sys\n"
+        "from tui_app.cli import keep_trio_out\n"
+        "keep_trio_out()\n"
+        "import httpx\n"
+        "async def get():\n"
+        "    async with httpx.AsyncClient() as http:\n"
+        f"        return (await http.get({sandbox.base_url + '/offers/v2'!r})).status_code\n"
+        "status = asyncio.run(get())\n"
+        "print(status, sys.modules['trio'] is None)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    status, kept_out = done.stdout.split()
+    assert status in ("200", "401") and kept_out == "True"
