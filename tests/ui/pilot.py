@@ -84,3 +84,10 @@ def screen_lines(app) -> list[str]:
 
 def screen_text(app) -> str:
     return "\n".join(screen_lines(app))
+
+
+def styles_of(screen) -> list:
+    """Every widget of ``screen`` with the rules and component styles it was
+    given, to compare with what a restyle of the whole app would give it."""
+    return [(node, node.styles.base.get_rules(), dict(node._component_styles))
+            for node in screen.walk_children(with_self=True)]

@@ -7,14 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from pilot import build_app, initiate, ready, settle
+from pilot import build_app, initiate, ready, settle, styles_of
 
 MODES = ["offers", "basket", "validation", "inspector", "scenarios", "profiles"]
-
-
-def styles_of(screen) -> list:
-    return [(node, node.styles.base.get_rules(), dict(node._component_styles))
-            for node in screen.walk_children(with_self=True)]
 
 
 @pytest.mark.parametrize("mode", MODES)

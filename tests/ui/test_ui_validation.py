@@ -10,7 +10,7 @@ from tui_app.screens.validation import ValidationScreen
 from tui_app.widgets.basket_table import BasketTable
 from tui_app.widgets.basket_tree import JsonTree
 
-from pilot import build_app, initiate, ready, screen_text, settle, text_of
+from pilot import build_app, initiate, ready, screen_text, settle, styles_of, text_of
 
 
 async def test_before_any_validation_it_says_so(tmp_path, sandbox):
@@ -216,58 +216,6 @@ async def test_the_same_verdict_again_leaves_the_panels_alone_and_a_new_one_is_s
         await settle(pilot)
         assert text_of(app, "#verdict") == "✗ NOT VALID — 1 problem: quantity out of range"
         assert "Team Digital — quantity out of range" in text_of(app, "#problems")
-
-
-def styles_of(screen) -> list:
-    return [(node, node.styles.base.get_rules(), dict(node._component_styles))
-            for node in screen.walk_children(with_self=True)]
-
-
-async def test_its_first_visits_leave_the_app_unrestyled_and_a_new_theme_still_reaches_it(
-    tmp_path, sandbox
-):
-    app = build_app(tmp_path, sandbox, first_screen="basket")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        await initiate(pilot, ("Digital Monthly", 1))
-        restyled = []
-        refresh_css = app.refresh_css
-        app.refresh_css = lambda animate=True: (restyled.append(1), refresh_css(animate))
-        await pilot.press("v")  # the first visit
-        await settle(pilot)
-        assert isinstance(app.screen, ValidationScreen)
-        assert restyled == []  # no restyle of the whole app for it
-        await pilot.press("b")
-        await settle(pilot)
-        restyled.clear()  # (the Basket screen, first shown unmounted, may take one here)
-        await pilot.press("f5")  # the second visit
-        await settle(pilot)
-        assert isinstance(app.screen, ValidationScreen)
-        assert restyled == []
-
-        # Styled as a restyle of the whole app would have styled it.
-        validation = app.screen
-        shown_styles = styles_of(validation)
-        refresh_css(animate=False)
-        await settle(pilot)
-        assert styles_of(validation) == shown_styles
-
-        # A theme picked while it is out of sight reaches it when it is shown.
-        banner = validation.query_one("#verdict")
-        color = banner.styles.color
-        await pilot.press("b")
-        await settle(pilot)
-        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
-        await settle(pilot)
-        restyled.clear()
-        await pilot.press("f5")
-        await settle(pilot)
-        assert restyled  # restyled for the new theme as it is shown
-        assert banner.styles.color != color
-        themed = styles_of(validation)
-        refresh_css(animate=False)
-        await settle(pilot)
-        assert styles_of(validation) == themed
 
 
 async def test_shown_again_it_is_restyled_only_for_what_changed_app_wide_meanwhile(
