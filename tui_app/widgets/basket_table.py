@@ -298,7 +298,7 @@ class BasketTable(DataTable[str]):
     def _row_style(self, index: int, base_style: Style) -> Style:
         """``_get_row_style``, worked out once a frame for each kind of row
         (header, fixed, odd, even): each one walks the widget's ancestors for
-        its component style, ~0.3 ms a line of a new basket (profile)."""
+        its component style, and showed in the profile of every new line."""
         if self._frame is None:
             return self._get_row_style(index, base_style)
         kind = (index == -1, index < self.fixed_rows, self.zebra_stripes and index % 2)

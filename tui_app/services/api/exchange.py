@@ -110,8 +110,9 @@ def _redact_json(value: object) -> object:
     return value
 
 
-# Each secret key, quoted: a substring search per key is ~20 times faster
-# than one regular expression of them all (3.8 ms on a 500-item reply).
+# Each secret key, quoted: a substring search per key costs less than one
+# regular expression of them all (on a 500-item reply the whole check went
+# from 3.8 to 3.2 ms; lower-casing the text is most of what is left).
 _QUOTED_SECRET_KEYS = tuple(f'"{key}"' for key in sorted(SECRET_KEYS))
 
 
