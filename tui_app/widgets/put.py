@@ -4,6 +4,7 @@ without paying for it when nothing changed."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -27,10 +28,12 @@ def put(static: Static, content: str | Text) -> None:
 
 
 def _sized_by_content(static: Static) -> bool:
-    """Whether the widget's width follows its text (its own, or its
-    container's): then any new text may move things."""
-    for node in (static, static.parent):
-        scalar = getattr(getattr(node, "styles", None), "width", None)
+    """Whether the widget's width follows its text (its own, or that of a
+    container it is in): then any new text may move things."""
+    for node in static.ancestors_with_self:
+        if isinstance(node, Screen):
+            break
+        scalar = getattr(node.styles, "width", None)
         if scalar is not None and scalar.is_auto:
             return True
     return False
