@@ -12,7 +12,11 @@ from tui_app.widgets.put import put, put_title
 
 
 class Panels(App[None]):
-    CSS = "#fixed-width { width: 30; } #auto { width: auto; height: 1; } #inside-auto { width: auto; }"
+    CSS = """
+    #fixed-width { width: 30; }
+    #auto { width: auto; height: 1; }
+    #inside-auto { width: auto; }
+    """
 
     def compose(self) -> ComposeResult:
         yield Static("one line", id="fixed-width")
