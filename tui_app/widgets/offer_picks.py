@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from tui_app.formatting import NAME_MAX, cell, short, shown
-from tui_app.services.api.models import ItemType, OfferPayload, OrderItem
+from tui_app.services.api.models import ItemType
 
 
 @dataclass(frozen=True)
@@ -24,18 +24,11 @@ class Pick:
     name: str | None = None  # None: the catalogue does not list this offer
     outdated: bool = False  # a version other than the catalogue's current one
 
-    def order_item(self) -> OrderItem:
-        return OrderItem(
-            offer=OfferPayload(id=self.offer_id, version=self.version),
-            quantity=self.quantity,
-            type=self.item_type,
-        )
-
     def order_json(self) -> dict[str, object]:
-        """The line as the initiate body carries it: what ``order_item()``
-        dumps to JSON, built directly (a 500-line basket went through three
-        pydantic passes before its request was sent; the body is still
-        checked once, whole, by ``build_initiate``)."""
+        """The line as the initiate body carries it, built directly as the
+        JSON an ``OrderItem`` dumps to (a 500-line basket went through three
+        pydantic passes before its request was sent; the body is checked
+        once, whole, by ``build_initiate``)."""
         item: dict[str, object] = {
             "offer": {"id": self.offer_id, "version": self.version},
             "quantity": self.quantity,
@@ -127,6 +120,3 @@ class PickTable(DataTable):
         self._redraw()
         self.notify(f"Removed {removed.label} ×{removed.quantity} from the list.", timeout=3,
                     markup=False)
-
-    def order_items(self) -> list[OrderItem]:
-        return [pick.order_item() for pick in self.picks]
