@@ -398,3 +398,22 @@ async def test_scenarios_start_on_the_file_list_and_focus_stays_there(tmp_path, 
         await pilot.press("f9")
         await settle(pilot)
         assert app.screen.focused is listing
+
+
+async def test_the_line_over_the_catalogue_fits_80_columns_and_keeps_the_cursors_offer(
+    tmp_path, sandbox
+):
+    app = build_app(tmp_path, sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        app.screen.query_one("#filter").focus()
+        await pilot.press("enter")  # the empty filter: to the catalogue's first offer
+        await pilot.pause()
+        status = next(line for line in screen_text(app).splitlines() if "catalogue" in line)
+        assert status.strip() == (
+            "14 items in the catalogue · cursor on Digital Monthly: Enter adds it")
+        await pilot.press("ctrl+f", *"premium", "enter")
+        await pilot.pause()
+        status = next(line for line in screen_text(app).splitlines() if " match" in line)
+        # Too long whole: the count takes its short form, the offer stays named.
+        assert status.strip() == "1 of 14 match · cursor on Premium Digital Monthly: Enter adds it"

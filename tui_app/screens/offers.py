@@ -23,6 +23,7 @@ from tui_app.services.api.models import (
     OrderAction,
     trim_spaces,
 )
+from tui_app.widgets.context_bar import FittedLines, Part, part
 from tui_app.widgets.offer_catalogue import CatalogueTable, add_ons_text, row_key
 from tui_app.widgets.offer_order_form import OrderForm, build_initiate
 from tui_app.widgets.offer_pick import Target, default_quantity, parse_quantity, resolve_target
@@ -121,7 +122,7 @@ class OffersScreen(AppScreen):
                 placeholder="Filter by name, path or id (ctrl+f)", id="filter", compact=True,
                 select_on_focus=False,
             )
-            yield Static(LOADING + "…", id="catalogue-status")
+            yield FittedLines([Text(LOADING + "…")], id="catalogue-status")
             yield CatalogueTable(id="catalogue")
 
     def on_mount(self) -> None:
@@ -222,29 +223,44 @@ class OffersScreen(AppScreen):
         self._describe_catalogue()
 
     def _describe_catalogue(self) -> None:
+        """The line over the catalogue: how many offers, what Enter does. It
+        fits its width, the offer under the cursor kept longest, and never
+        runs words together or stops mid-phrase."""
         table, workspace = self.catalogue, self.workspace
+        line: list[Part] | Text
         if not workspace.offers:
             if self.bb.busy == LOADING or (workspace.profile is None and self.bb.sandbox_pending):
-                text = LOADING + "…"
+                line = Text(LOADING + "…")
             elif workspace.profile is None:
-                text = "Not connected: choose a profile (F2) to load its catalogue."
+                line = Text("Not connected: choose a profile (F2) to load its catalogue.")
             else:
-                text = (
-                    "The catalogue is empty (or could not be loaded): type an offer id "
-                    "and version by hand."
-                )
-        elif table.filter_text.strip():
+                line = Text("The catalogue is empty (or could not be loaded): type an offer id "
+                            "and version by hand.")
+        elif table.filter_text.strip() and not table.shown:
             typed = short(table.filter_text.strip(), 40)
-            text = f"{len(table.shown)} of {plural(len(table.offers), 'item')} match “{typed}”"
-            if not table.shown:
-                text = f"Nothing matches “{typed}” — ctrl+f to change it."
+            line = Text(f"Nothing matches “{typed}” — ctrl+f to change it.")
         else:
-            text = f"{plural(len(table.offers), 'item')} in the catalogue · Enter adds one"
-        highlighted = table.highlighted
-        if self._jumped and highlighted is not None and row_key(highlighted) == self._jumped:
-            name = shown(highlighted.display_name, 40)
-            text += f" · cursor on {name}: Enter adds it"
-        put(self.query_one("#catalogue-status", Static), Text(text))
+            filtering = bool(table.filter_text.strip())
+            typed = short(table.filter_text.strip(), 40)
+            items = plural(len(table.offers), "item")
+            highlighted = table.highlighted
+            jumped = (self._jumped and highlighted is not None
+                      and row_key(highlighted) == self._jumped)
+            # Just after Enter in the filter, the offer under the cursor is
+            # what matters: the count gives way to it (short form first).
+            rank = 1 if jumped else 0
+            line = [
+                part(f"{len(table.shown)} of {items} match “{typed}”",
+                     f"{len(table.shown)} of {len(table.offers)} match", rank=rank, grow=2)
+                if filtering else part(f"{items} in the catalogue", items, rank=rank, grow=2)
+            ]
+            if jumped:
+                name = shown(highlighted.display_name, 40)
+                line.append(part(f"cursor on {name}: Enter adds it", f"{name}: Enter adds it",
+                                 "Enter adds it", rank=0))
+            elif not filtering:
+                line.append(part("Enter adds one", rank=2))
+        self.query_one("#catalogue-status", FittedLines).show([line])
 
     def _describe_basket(self) -> None:
         basket = self.workspace.basket

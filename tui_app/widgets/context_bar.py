@@ -89,9 +89,10 @@ def fit(parts: Sequence[Part], room: int | None, *, within: str = WITHIN,
 class FittedLines(Static):
     """Lines of ranked parts, fitted to the widget's width whenever it is drawn."""
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, lines: Sequence[Sequence[Part] | Text] = (), *, id: str | None = None,
+                 classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.lines: list[Sequence[Part] | Text] = []
+        self.lines: list[Sequence[Part] | Text] = list(lines)
 
     def show(self, lines: list[Sequence[Part] | Text]) -> None:
         if lines == self.lines:
