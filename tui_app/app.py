@@ -35,6 +35,7 @@ from tui_app.formatting import NAME_MAX, shown
 from tui_app.idle_collector import CHECK_EVERY as IDLE_CHECK_EVERY
 from tui_app.idle_collector import IdleCollector
 from tui_app.keymap import check_keymap, keymap_clashes, known_binding_ids
+from tui_app.lean_imports import import_api_client
 from tui_app.screens.base import AppScreen
 from tui_app.screens.modals import HelpScreen, ResumeScreen
 from tui_app.services.api.errors import ApiError
@@ -394,7 +395,7 @@ class BasketBuilderApp(App[None]):
             name = SANDBOX_PROFILE_NAME
         # The client and httpx load in a thread: imported by the first connect
         # on the event loop, they held up the keys pressed meanwhile.
-        await asyncio.to_thread(importlib.import_module, "tui_app.services.api.client")
+        await asyncio.to_thread(import_api_client)
         await self.connect(name)
         # Import the other screens now, off the event loop, so the first visit
         # to each is as quick as the next.

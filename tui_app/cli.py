@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui_app import __version__
+from tui_app.lean_imports import import_httpx, keep_trio_out
 
 if TYPE_CHECKING:
     from tui_app.services.store.paths import AppPaths
@@ -238,32 +239,9 @@ EXIT_UNREACHABLE = 3  # `run`: the server could not be reached or refused the cr
 EXIT_INTERRUPTED = 130  # `run`: Ctrl-C
 
 
-def _import_httpx_without_its_cli() -> None:
-    """Import httpx without ``httpx._main``, its own command line, which
-    loads click, rich and pygments (a third of the time `run` takes to start
-    here) when they are installed, as the TUI installs them. httpx imports
-    it only to offer ``httpx.main`` and goes on without it (a stand-in that
-    says the CLI's extras are missing); nothing here calls it. The block is
-    lifted at once, and if a later httpx did not go on without it, httpx is
-    imported as usual."""
-    if "httpx" in sys.modules or "httpx._main" in sys.modules:
-        return
-    import importlib
-
-    sys.modules["httpx._main"] = None  # type: ignore[assignment]  # import refused
-    try:
-        importlib.import_module("httpx")
-    except ImportError:
-        sys.modules.pop("httpx._main", None)
-        importlib.import_module("httpx")
-    finally:
-        if "httpx._main" in sys.modules and sys.modules["httpx._main"] is None:
-            del sys.modules["httpx._main"]
-
-
 def _run_scenarios(args: argparse.Namespace) -> int:
     """`basket-builder run FILE...`: every file is checked before anything is sent."""
-    _import_httpx_without_its_cli()
+    import_httpx()
     from tui_app.services.scenarios.suite import parse_jobs, prepare
 
     prepared = prepare(args.files, var=args.var, secret=args.secret,
@@ -523,15 +501,6 @@ def _run_tui(args: argparse.Namespace) -> int:
         )
         return EXIT_CRASHED
     return EXIT_OK
-
-
-def keep_trio_out() -> None:
-    """httpcore imports trio whenever it is installed (selenium, of the test
-    extras, brings it along), 0.1-0.15 s of every start and of every
-    `run`, though this app only ever runs on asyncio. Without it httpcore
-    simply offers no trio backend. A process that has imported trio already
-    (a test session) keeps it."""
-    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

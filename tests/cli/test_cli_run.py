@@ -196,8 +196,8 @@ def test_run_starts_without_httpx_own_command_line_or_any_ui_library():
     # installed; `run` has no use for them and starts faster without.
     code = (
         "import sys\n"
-        "from tui_app import cli\n"
-        "cli._import_httpx_without_its_cli()\n"
+        "from tui_app.lean_imports import import_httpx\n"
+        "import_httpx()\n"
         "import tui_app.services.scenarios.suite, httpx\n"
         "print(sorted(m for m in ('rich', 'click', 'pygments', 'textual', 'httpx._main')"
         " if m in sys.modules), 'httpx._main' in sys.modules, callable(httpx.main))\n"
