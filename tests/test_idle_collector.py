@@ -19,7 +19,8 @@ class Clock:
 
 
 @pytest.fixture
-def setup():
+def collector_parts():
+    gc.collect()  # no full sweep is due when a test starts
     clock, sweeps, busy = Clock(), [], [False]
     collector = IdleCollector(busy=lambda: busy[0], clock=clock,
                               collect=lambda generation: sweeps.append(generation))
@@ -29,13 +30,18 @@ def setup():
     assert gc.get_threshold() == thresholds
 
 
+PYTHON_THRESHOLDS = gc.get_threshold()
+
+
 def make_sweep_due() -> None:
-    for _ in range(idle_collector.DUE_AFTER):
+    """As many middle-generation collections as Python's own rule asks (its
+    third threshold, given back by the collector when it stops)."""
+    for _ in range(PYTHON_THRESHOLDS[2]):
         gc.collect(1)  # each one counts towards the next full sweep, as Python's own do
 
 
-def test_it_takes_the_full_sweeps_from_python_and_gives_them_back(setup):
-    collector, *_ = setup
+def test_it_takes_the_full_sweeps_from_python_and_gives_them_back(collector_parts):
+    collector, *_ = collector_parts
     young, middle, full = gc.get_threshold()
     collector.start()
     assert gc.get_threshold()[:2] == (young, middle)  # young generations as before
@@ -44,10 +50,11 @@ def test_it_takes_the_full_sweeps_from_python_and_gives_them_back(setup):
     assert gc.get_threshold() == (young, middle, full)
 
 
-def test_a_due_sweep_waits_for_a_quiet_moment(setup):
-    collector, clock, sweeps, busy = setup
+def test_a_due_sweep_waits_for_a_quiet_moment(collector_parts):
+    collector, clock, sweeps, busy = collector_parts
     collector.start()
-    assert not collector.tick()  # nothing due yet
+    clock.now += idle_collector.IDLE_FOR
+    assert not collector.tick()  # quiet, but nothing due yet
     make_sweep_due()
     collector.input_seen()
     assert not collector.tick() and sweeps == []  # a key was just pressed
@@ -59,8 +66,8 @@ def test_a_due_sweep_waits_for_a_quiet_moment(setup):
     assert collector.sweeps == 1
 
 
-def test_a_due_sweep_runs_anyway_once_it_has_waited_too_long(setup):
-    collector, clock, sweeps, busy = setup
+def test_a_due_sweep_runs_anyway_once_it_has_waited_too_long(collector_parts):
+    collector, clock, sweeps, busy = collector_parts
     collector.start()
     make_sweep_due()
     busy[0] = True
@@ -71,8 +78,8 @@ def test_a_due_sweep_runs_anyway_once_it_has_waited_too_long(setup):
     assert collector.tick() and sweeps == [2]  # memory comes first after MAX_WAIT
 
 
-def test_nothing_happens_before_it_is_started(setup):
-    collector, clock, sweeps, _busy = setup
+def test_nothing_happens_before_it_is_started(collector_parts):
+    collector, clock, sweeps, _busy = collector_parts
     make_sweep_due()
     clock.now += 3600
     assert not collector.tick() and sweeps == []

@@ -18,9 +18,6 @@ from collections.abc import Callable
 IDLE_FOR = 0.5  # seconds without input or a call before a sweep may run
 MAX_WAIT = 30.0  # seconds after which a due sweep runs even if the app is busy
 CHECK_EVERY = 0.25  # seconds between two looks
-# Full sweeps due: Python's own rule (its third threshold) counts collections
-# of the middle generation; this many since the last full sweep means one is due.
-DUE_AFTER = 10
 
 
 class IdleCollector:
@@ -31,9 +28,8 @@ class IdleCollector:
         self._busy = busy
         self._clock = clock
         self._collect = collect
-        self._thresholds: tuple[int, int, int] | None = None
-        self._last_input = clock()
-        self._last_sweep = clock()
+        self._thresholds: tuple[int, int, int] | None = None  # Python's, while started
+        self.last_input = self._last_sweep = clock()  # when input was last seen
         self.sweeps = 0
 
     @property
@@ -55,18 +51,20 @@ class IdleCollector:
             self._thresholds = None
 
     def input_seen(self) -> None:
-        self._last_input = self._clock()
+        self.last_input = self._clock()
 
     def due(self) -> bool:
-        return gc.get_count()[2] >= DUE_AFTER
+        """By Python's own rule, given back on stop: a full sweep is due once
+        the middle generation has been collected its third threshold's times."""
+        return self._thresholds is not None and gc.get_count()[2] >= self._thresholds[2]
 
     def tick(self) -> bool:
         """Sweep if one is due and the app is idle (or has waited too long);
         says whether it swept."""
-        if self._thresholds is None or not self.due():
+        if not self.due():
             return False
         now = self._clock()
-        idle = not self._busy() and now - self._last_input >= IDLE_FOR
+        idle = not self._busy() and now - self.last_input >= IDLE_FOR
         if not idle and now - self._last_sweep < MAX_WAIT:
             return False
         self._collect(2)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-
-from tui_app import idle_collector
+import time
 
 from pilot import build_app, ready
 
@@ -20,12 +19,20 @@ async def test_full_sweeps_wait_for_a_quiet_app_and_python_gets_them_back_on_exi
         collector = app.idle_collector
         assert collector.started
         assert gc.get_threshold()[2] > 10**9
-        for _ in range(idle_collector.DUE_AFTER):
-            gc.collect(1)
+        pressed_at = time.monotonic()
         await pilot.press("down")  # a key: the user is at work
+        assert collector.last_input >= pressed_at  # the app noted it
+
+        before = collector.sweeps
+        collector.input_seen()  # (as the key did, just now: no timer can slip in between)
+        for _ in range(thresholds[2]):
+            gc.collect(1)  # a full sweep is due by Python's own rule
         assert not collector.tick()
-        assert collector.sweeps == 0
-        await asyncio.sleep(idle_collector.IDLE_FOR + 2 * idle_collector.CHECK_EVERY)
-        assert collector.sweeps >= 1  # quiet for a moment: the app's own timer swept
-        assert gc.get_count()[2] < idle_collector.DUE_AFTER
+        assert collector.sweeps == before
+
+        deadline = time.monotonic() + 15  # quiet from now on: the app's own timer sweeps
+        while collector.sweeps == before:
+            assert time.monotonic() < deadline, "a quiet app never swept"
+            await asyncio.sleep(0.05)
+        assert gc.get_count()[2] < thresholds[2]
     assert gc.get_threshold() == thresholds
