@@ -54,8 +54,10 @@ class IdleCollector:
         self.last_input = self._clock()
 
     def due(self) -> bool:
-        """By Python's own rule, given back on stop: a full sweep is due once
-        the middle generation has been collected its third threshold's times."""
+        """A full sweep is due once the middle generation has been collected
+        as many times as Python's own third threshold (saved at start) says.
+        Python also waits for its long-lived objects to grow by a quarter;
+        that is not checked: an early sweep only ever runs when nobody waits."""
         return self._thresholds is not None and gc.get_count()[2] >= self._thresholds[2]
 
     def tick(self) -> bool:

@@ -14,7 +14,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -162,7 +162,13 @@ def maskable(secrets: Iterable[str | None]) -> list[str]:
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """Replace every known secret value wherever it appears."""
-    for secret in maskable(secrets):
+    return mask(text, maskable(secrets))
+
+
+def mask(text: str, maskable_secrets: Iterable[str]) -> str:
+    """``text`` with each of ``maskable_secrets`` (as ``maskable`` gives
+    them: longest first) replaced."""
+    for secret in maskable_secrets:
         text = text.replace(secret, MASK)
     return text
 
@@ -235,27 +241,20 @@ class ExchangeLog:
         secrets = maskable(self._secrets)
 
         def clean(text: str) -> str:
-            for secret in secrets:
-                text = text.replace(secret, MASK)
-            return text
+            return mask(text, secrets)
 
         def clean_headers(headers: Headers) -> Headers:
             return [(k, clean(v)) for k, v in redact_headers(headers)]
 
-        request_type = exchange.header("content-type", response=False)
-        response_type = exchange.header("content-type")
-        # As dataclasses.replace would make it, without its generic walk of the fields.
-        return Exchange(
-            id=exchange.id,
-            started_at=exchange.started_at,
-            method=exchange.method,
+        return replace(
+            exchange,
             url=clean(exchange.url),
             request_headers=clean_headers(exchange.request_headers),
-            request_body=clean(redact_body(exchange.request_body, request_type)),
-            status=exchange.status,
+            request_body=clean(redact_body(exchange.request_body,
+                                           exchange.header("content-type", response=False))),
             response_headers=clean_headers(exchange.response_headers),
-            response_body=clean(redact_body(exchange.response_body, response_type)),
-            duration_ms=exchange.duration_ms,
+            response_body=clean(redact_body(exchange.response_body,
+                                            exchange.header("content-type"))),
             error=clean(exchange.error) if exchange.error else None,
         )
 
