@@ -45,10 +45,14 @@ async def test_a_terminal_resized_under_a_dialog_lays_the_screen_out_anew(tmp_pa
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         basket, _before = await open_quantity(pilot)
+        layouts = []
+        refresh_layout = basket._refresh_layout
+        basket._refresh_layout = lambda *a, **k: (layouts.append(1), refresh_layout(*a, **k))
         await pilot.resize_terminal(140, 40)
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is basket
+        assert layouts  # (the spy the first test relies on does see layouts)
         assert basket.table.region.width > 100  # laid out at the new width
         assert screen_text(app).count("\n") + 1 == 40
