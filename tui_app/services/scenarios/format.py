@@ -352,14 +352,13 @@ class Scenario(_Strict):
         is replaced or changes length."""
         # Read straight from pydantic's store of private attributes: through
         # the model's __getattr__ each read costs more than the look-up.
-        private = self.__pydantic_private__ or {}
+        private = self.__pydantic_private__
         if private.get("_names_of") != (id(self.steps), len(self.steps)):
             names: dict[str, int] = {}
             for index, step in enumerate(self.steps):
                 if step.name is not None:
                     names.setdefault(step.name, index)
             self._names, self._names_of = names, (id(self.steps), len(self.steps))
-            private = self.__pydantic_private__ or {}
         index = private["_names"].get(name)
         if index is not None and self.steps[index].name != name:  # a step renamed in place
             self._names_of = (0, -1)
