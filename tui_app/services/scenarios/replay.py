@@ -666,14 +666,14 @@ def _resolved_copy(value: Any, change: Callable[[str], Any]) -> Any:
     return copy.deepcopy(value)
 
 
-def _collect_offer_refs(text: str, names: list[str]) -> str:
+def _collect_offer_refs(text: str, names: list[str]) -> None:
+    """Add the offers ``text`` refers to by name (``${offer:NAME}``) to ``names``."""
     def note(ref: Reference) -> str:
         if ref.kind == "offer" and ref.name and ref.name not in names:
             names.append(ref.name)
         return ""
 
     substitute(text, note)
-    return text
 
 
 def _offer_name(item: BasketItem, offers: OfferIndex) -> str:
