@@ -24,14 +24,20 @@ async def open_quantity(pilot) -> tuple[BasketScreen, str]:
     return basket, shown
 
 
+def spy_layouts(screen) -> list[int]:
+    """A list that grows by one each time ``screen`` is laid out."""
+    layouts: list[int] = []
+    refresh_layout = screen._refresh_layout
+    screen._refresh_layout = lambda *a, **k: (layouts.append(1), refresh_layout(*a, **k))
+    return layouts
+
+
 async def test_a_closed_dialog_leaves_the_screen_below_as_it_was(tmp_path, sandbox):
     app = build_app(tmp_path, sandbox, first_screen="basket")
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         basket, before = await open_quantity(pilot)
-        layouts = []
-        refresh_layout = basket._refresh_layout
-        basket._refresh_layout = lambda *a, **k: (layouts.append(1), refresh_layout(*a, **k))
+        layouts = spy_layouts(basket)
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is basket
@@ -45,9 +51,7 @@ async def test_a_terminal_resized_under_a_dialog_lays_the_screen_out_anew(tmp_pa
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         basket, _before = await open_quantity(pilot)
-        layouts = []
-        refresh_layout = basket._refresh_layout
-        basket._refresh_layout = lambda *a, **k: (layouts.append(1), refresh_layout(*a, **k))
+        layouts = spy_layouts(basket)
         await pilot.resize_terminal(140, 40)
         await settle(pilot)
         await pilot.press("escape")
