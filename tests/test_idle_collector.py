@@ -28,6 +28,7 @@ def collector_parts():
     yield collector, clock, sweeps, busy
     collector.stop()
     assert gc.get_threshold() == thresholds
+    assert gc.isenabled()
 
 
 PYTHON_THRESHOLDS = gc.get_threshold()
@@ -56,7 +57,7 @@ def test_a_due_sweep_waits_for_a_quiet_moment(collector_parts):
     clock.now += idle_collector.IDLE_FOR
     assert not collector.tick()  # quiet, but nothing due yet
     make_sweep_due()
-    collector.input_seen()
+    collector.activity()
     assert not collector.tick() and sweeps == []  # a key was just pressed
     clock.now += idle_collector.IDLE_FOR
     busy[0] = True
@@ -72,7 +73,7 @@ def test_a_due_sweep_runs_anyway_once_it_has_waited_too_long(collector_parts):
     make_sweep_due()
     busy[0] = True
     clock.now += idle_collector.MAX_WAIT - 1
-    collector.input_seen()
+    collector.activity()
     assert not collector.tick()
     clock.now += 1
     assert collector.tick() and sweeps == [2]  # memory comes first after MAX_WAIT
@@ -83,3 +84,63 @@ def test_nothing_happens_before_it_is_started(collector_parts):
     make_sweep_due()
     clock.now += 3600
     assert not collector.tick() and sweeps == []
+
+
+def test_young_collections_wait_while_the_app_answers(collector_parts):
+    collector, clock, _sweeps, busy = collector_parts
+    collector.activity()
+    assert gc.isenabled()  # not started: Python's as it was
+    collector.start()
+    collector.activity()  # a key
+    assert collector.holding and not gc.isenabled()
+    busy[0] = True  # it started a call
+    clock.now += idle_collector.ANSWERED_QUIET
+    collector.answered()
+    assert collector.holding  # the call is still under way
+    busy[0] = False
+    collector.activity()  # the call ended: its answer is being drawn
+    collector.answered()
+    assert collector.holding  # not a moment of quiet yet
+    clock.now += idle_collector.ANSWERED_QUIET + 0.001
+    collector.answered()
+    assert not collector.holding and gc.isenabled()  # what waited is collected now
+
+
+def test_young_collections_run_once_quiet_or_after_waiting_too_long(collector_parts):
+    collector, clock, _sweeps, busy = collector_parts
+    collector.start()
+    collector.activity()
+    clock.now += idle_collector.HOLD_FOR + 0.001
+    collector.tick()
+    assert not collector.holding and gc.isenabled()  # quiet, even with no answer noted
+
+    busy[0] = True  # a long call: never quiet
+    collector.activity()
+    clock.now += idle_collector.HOLD_MAX - 0.01
+    collector.tick()
+    assert collector.holding
+    clock.now += 0.02
+    collector.tick()
+    assert not collector.holding and gc.isenabled()  # memory first after HOLD_MAX
+    collector.activity()
+    assert collector.holding  # and the next key holds again
+
+
+def test_stop_gives_young_collections_back(collector_parts):
+    collector, *_ = collector_parts
+    collector.start()
+    collector.activity()
+    collector.stop()
+    assert not collector.holding and gc.isenabled()
+
+
+def test_a_collector_python_had_switched_off_stays_off():
+    gc.disable()
+    try:
+        collector = IdleCollector(busy=lambda: False)
+        collector.start()
+        collector.activity()
+        collector.stop()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -32,6 +32,7 @@ from textual.screen import ModalScreen, Screen
 from textual.theme import ThemeProvider
 
 from tui_app.formatting import NAME_MAX, shown
+from tui_app.idle_collector import ANSWERED_QUIET as IDLE_ANSWERED_QUIET
 from tui_app.idle_collector import CHECK_EVERY as IDLE_CHECK_EVERY
 from tui_app.idle_collector import IdleCollector
 from tui_app.keymap import check_keymap, keymap_clashes, known_binding_ids
@@ -179,6 +180,7 @@ class BasketBuilderApp(App[None]):
         self._first_frame_out = False
         self._after_first_frame: list[Callable[[], object]] = []
         self.idle_collector = IdleCollector(busy=lambda: bool(self.busy))
+        self._answer_pending = False  # an idle_collector.answered() is scheduled
 
     # ------------------------------------------------------------- start-up
 
@@ -591,6 +593,22 @@ class BasketBuilderApp(App[None]):
 
     # ------------------------------------------------------------- shared state
 
+    def watch_busy(self, _busy: str) -> None:
+        # A call starting or ending: the screen is about to change for it.
+        self._user_waits()
+
+    def _user_waits(self) -> None:
+        """Garbage collection waits until the screen shows what the user
+        waits for (see idle_collector)."""
+        self.idle_collector.activity()
+        if not self._answer_pending:
+            self._answer_pending = True
+            self.call_after_refresh(self._answered)
+
+    def _answered(self) -> None:
+        self._answer_pending = False
+        self.set_timer(IDLE_ANSWERED_QUIET, self.idle_collector.answered)
+
     def context_changed(self) -> None:
         self.context_version += 1
 
@@ -740,7 +758,7 @@ class BasketBuilderApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
-            self.idle_collector.input_seen()
+            self._user_waits()
         await super().on_event(event)
 
     async def on_unmount(self) -> None:

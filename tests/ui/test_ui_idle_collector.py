@@ -1,4 +1,4 @@
-"""The app's full garbage collections wait until nobody is waiting for it."""
+"""The app's garbage collections wait until nobody is waiting for it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import asyncio
 import gc
 import time
 
-from pilot import build_app, ready
+from textual import events
+
+from pilot import build_app, initiate, ready, text_of
 
 
 async def test_full_sweeps_wait_for_a_quiet_app_and_python_gets_them_back_on_exit(
@@ -21,10 +23,10 @@ async def test_full_sweeps_wait_for_a_quiet_app_and_python_gets_them_back_on_exi
         assert gc.get_threshold()[2] > 10**9
         pressed_at = time.monotonic()
         await pilot.press("down")  # a key: the user is at work
-        assert collector.last_input >= pressed_at  # the app noted it
+        assert collector.last_activity >= pressed_at  # the app noted it
 
         before = collector.sweeps
-        collector.input_seen()  # (as the key did, just now: no timer can slip in between)
+        collector.activity()  # (as the key did, just now: no timer can slip in between)
         for _ in range(thresholds[2]):
             gc.collect(1)  # a full sweep is due by Python's own rule
         assert not collector.tick()
@@ -36,3 +38,37 @@ async def test_full_sweeps_wait_for_a_quiet_app_and_python_gets_them_back_on_exi
             await asyncio.sleep(0.05)
         assert gc.get_count()[2] < thresholds[2]
     assert gc.get_threshold() == thresholds
+
+
+async def test_no_collection_runs_between_a_key_and_its_answer_on_screen(tmp_path, sandbox):
+    """Young collections wait while the app answers a key (validate: a call,
+    then the verdict drawn), and run once it has been shown."""
+    app = build_app(tmp_path, sandbox, first_screen="validation")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await initiate(pilot, ("Digital Monthly", 1))
+        collections: list[int] = []
+
+        def noted(phase: str, info: dict) -> None:
+            if phase == "start":
+                collections.append(info["generation"])
+
+        gc.callbacks.append(noted)
+        try:
+            pilot.app._driver.send_message(events.Key("v", "v"))  # no wait, as a terminal
+            deadline = time.monotonic() + 15
+            while not text_of(app, "#verdict").startswith("✓"):
+                assert time.monotonic() < deadline, "no verdict"
+                await asyncio.sleep(0.001)
+            await pilot.pause(0)  # drawn
+            assert collections == []  # the whole answer, without one collection
+            assert app.idle_collector.holding and not gc.isenabled()
+
+            deadline = time.monotonic() + 15  # then, a quiet moment: what waited runs
+            while app.idle_collector.holding:
+                assert time.monotonic() < deadline, "young collections never came back"
+                await asyncio.sleep(0.01)
+            assert gc.isenabled()
+        finally:
+            gc.callbacks.remove(noted)
+    assert gc.isenabled()
