@@ -10,6 +10,7 @@ import math
 from pydantic import BaseModel
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
+from textual.widgets import Tree
 
 from tui_app.services.api.models import ValidateResponse
 from tui_app.widgets.basket_tree import JsonTree
@@ -220,3 +221,28 @@ async def test_a_restyle_that_changes_nothing_keeps_the_lines_and_a_new_theme_re
         tree._invalidate()
         await pilot.pause()
         assert drawn(tree) == blurred
+
+
+async def test_lines_drawn_with_the_style_of_the_frame_are_the_trees_own():
+    """JsonTree works out its style once a frame, not once a line: the lines
+    are the ones Tree.render_line draws, scrolled or not."""
+    app = TreeApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        tree = app.query_one("#lazy", JsonTree)
+        tree.show("reply", REPLY)
+        tree.focus()
+        await pilot.pause()
+        await open_everything(pilot, tree)
+        for scroll in (0, 7):
+            tree.scroll_to(y=scroll, animate=False)
+            await pilot.pause()
+            assert tree.scroll_offset.y == scroll
+            tree._frame_style = tree.rich_style
+            try:
+                ours = [list(tree.render_line(y)) for y in range(tree.size.height)]
+            finally:
+                tree._frame_style = None
+            tree._invalidate()
+            theirs = [list(Tree.render_line(tree, y)) for y in range(tree.size.height)]
+            assert ours == theirs
+            assert any(segment.text.strip() for line in ours for segment in line)

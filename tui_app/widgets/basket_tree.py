@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
 from textual.strip import Strip
@@ -141,6 +142,7 @@ class JsonTree(Tree[Branch | None]):
         self._own_rules: object = None  # the rules the tree was last laid out by
         self._drawn_look: object = None  # the styles its drawn lines were made with
         self._look_may_differ = True
+        self._frame_style: Style | None = None  # while a frame is drawn
 
     def notify_style_update(self) -> None:
         """Textual restyles every widget of a screen each time the screen is
@@ -167,7 +169,20 @@ class JsonTree(Tree[Branch | None]):
                 self._drawn_look = look
                 self._clear_line_cache()
                 self._updates += 1
-        return super().render_lines(crop)
+        # The widget's style, which Tree works out again for every line (it
+        # walks every ancestor: a third of drawing a line), once a frame.
+        self._frame_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_style = None
+
+    def render_line(self, y: int) -> Strip:
+        style = self._frame_style
+        if style is None:
+            return super().render_line(y)
+        scroll_x, scroll_y = self.scroll_offset
+        return self._render_line(y + scroll_y, scroll_x, scroll_x + self.size.width, style)
 
     def show(self, label: str, value: Any) -> None:
         """Show ``value`` (JSON, or a pydantic model shown as its JSON dump)
