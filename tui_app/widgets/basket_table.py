@@ -81,6 +81,8 @@ class Row:
 
 def displayed(cells: tuple[str, ...]) -> tuple[str, ...]:
     """What each cell shows: see the module docstring."""
+    if "".join(cells).isprintable() and max(map(len, cells), default=0) <= CELL_MAX // 2:
+        return cells  # the common case, checked at C speed (500 rows: ~2 ms less)
     return tuple(
         value if value.isprintable() and len(value) <= CELL_MAX // 2 else shown(value, CELL_MAX)
         for value in cells
@@ -223,12 +225,15 @@ class BasketTable(DataTable[str]):
         # is counted directly (Textual measures each through Rich: a 500-row
         # basket took ~70 ms); then the base class sizes the table.
         columns = self.ordered_columns
-        for row_key in new_rows:
-            cells = self.shown.get(str(row_key.value))
-            if cells is None:  # removed again before the table was idle
-                continue
-            for column, text in zip(columns, cells, strict=True):
-                column.content_width = max(column.content_width, cell_len(text))
+        shown = self.shown
+        rows = [cells for row_key in new_rows
+                if (cells := shown.get(str(row_key.value))) is not None]  # else removed again
+        for column, values in zip(columns, zip(*rows, strict=True), strict=False):
+            # A printable ASCII string is as wide as it is long: counted by
+            # len at C speed, a column at a time (cell_len, 4,000 calls for
+            # a new 500-item basket, was most of this).
+            measure = len if "".join(values).isascii() else cell_len
+            column.content_width = max(column.content_width, max(map(measure, values)))
         self._fit_columns()
         super()._update_dimensions(())
 
