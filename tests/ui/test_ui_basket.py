@@ -73,6 +73,18 @@ async def test_the_table_shows_items_prices_and_the_total(tmp_path, sandbox):
         assert f"Total £{basket.order.total_amount:,.2f} GBP" in summary
 
 
+async def test_lines_alike_but_for_their_id_each_show_their_own_id(tmp_path, sandbox):
+    app = build_app(tmp_path, sandbox, first_screen="basket")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        ids = await initiate(pilot, *[("Digital Monthly", 2)] * 3, ("Digital Monthly", 3))
+        grid = table(app)
+        assert len(set(ids)) == 4
+        assert [grid.cell_text(item, "item") for item in ids] == [i[:8] + "…" for i in ids]
+        assert [grid.cell_text(item, "qty") for item in ids] == ["2", "2", "2", "3"]
+        assert [grid.cell_text(item, "total") for item in ids] == ["£19.98"] * 3 + ["£29.97"]
+
+
 async def test_remove_asks_first_and_escape_sends_nothing(tmp_path, sandbox):
     app = build_app(tmp_path, sandbox, first_screen="basket")
     async with app.run_test(size=(100, 30)) as pilot:

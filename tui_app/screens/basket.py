@@ -148,6 +148,7 @@ another window); the summary says when the server last confirmed it.
         self._cells: dict[tuple[object, ...], tuple[str, ...]] = {}
         self._cells_before: dict[tuple[object, ...], tuple[str, ...]] = {}
         self._cells_offers: object = None
+        self._line_cells: dict[tuple[object, ...], tuple[str, ...]] = {}
 
     def compose_body(self) -> ComposeResult:
         yield FittedLines(id="basket-summary")
@@ -264,6 +265,7 @@ another window); the summary says when the server last confirmed it.
         if self._cells_offers is not workspace.offers:  # names may come from the catalogue
             self._cells, self._cells_offers = {}, workspace.offers
         self._cells_before, self._cells = self._cells, {}
+        self._line_cells = {}  # this redraw's: lines alike but for their id
         for index, item in enumerate(basket.items):
             key = item.id or f"#{index}"
             while key in self.items_by_key:  # a server that repeats ids still shows each line
@@ -285,27 +287,32 @@ another window); the summary says when the server last confirmed it.
         """An item's cells but its status, as text. Kept from the last redraw
         by every value they are made from, so a reply that changes one line
         of 500 formats one line (profile: ~16 ms a redraw of 500 items, most
-        of it prices)."""
+        of it prices); and all but the id by the values they are made from,
+        so the lines of a new basket that repeat an offer, quantity and price
+        are formatted once."""
         offer, price, total = item.offer, item.price, item.lineTotal
         facts = (
-            item.id, _exact(item.quantity), item.type,
+            _exact(item.quantity), item.type,
             (offer.id, offer.name, offer.version) if offer else None,
             (_exact(price.amount), price.currency) if price else None,
             (_exact(total.amount), total.currency) if total else None,
         )
-        cells = self._cells.get(facts) or self._cells_before.get(facts)
+        key = (item.id, facts)
+        cells = self._cells.get(key) or self._cells_before.get(key)
         if cells is None:
-            cells = (
-                short(item.id),
-                (offer.name if offer and offer.name else None)
-                or self.workspace.offer_name(offer.id if offer else None),
-                quantity_text(item.quantity),
-                item_unit_price(item),
-                item_line_total(item),
-                item.type or "—",
-                short(offer.version if offer else None),
-            )
-        self._cells[facts] = cells
+            rest = self._line_cells.get(facts)
+            if rest is None:
+                rest = self._line_cells[facts] = (
+                    (offer.name if offer and offer.name else None)
+                    or self.workspace.offer_name(offer.id if offer else None),
+                    quantity_text(item.quantity),
+                    item_unit_price(item),
+                    item_line_total(item),
+                    item.type or "—",
+                    short(offer.version if offer else None),
+                )
+            cells = (short(item.id), *rest)
+        self._cells[key] = cells
         return cells
 
     def names(self) -> dict[str, str]:
