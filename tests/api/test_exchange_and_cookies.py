@@ -52,12 +52,15 @@ def test_secret_keys_are_masked_however_a_server_spells_them():
         json.dumps(big | {"Access_Token": "abc123"}),
         '{"data": {"\\u0074oken": "abc123"}}',
         json.dumps({"items": [big, {"nested": [{"CLIENT_SECRET": "abc123"}]}]}),
+        # Not ASCII: the Kelvin sign lower-cases to "k"; and with a "£" around.
+        json.dumps(big | {"name": "£9.99", "to\u212aen": "abc123"}, ensure_ascii=False),
+        json.dumps(big | {"naïve": "£", "PassWord": "abc123"}, ensure_ascii=False),
     ):
         entry = record(ExchangeLog(), response_body=body,
                        response_headers=[("Content-Type", "application/json")])
         assert "abc123" not in entry.response_body, body[:80]
-    plain = json.dumps(big)
-    assert record(ExchangeLog(), response_body=plain).response_body == plain  # untouched
+    for plain in (json.dumps(big), json.dumps(big | {"İd_token": "£"}, ensure_ascii=False)):
+        assert record(ExchangeLog(), response_body=plain).response_body == plain  # untouched
 
 
 def test_known_secret_values_are_scrubbed_anywhere():

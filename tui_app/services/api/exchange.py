@@ -110,19 +110,22 @@ def _redact_json(value: object) -> object:
     return value
 
 
-# Each secret key, quoted: a substring search per key costs less than one
-# regular expression of them all (on a 500-item reply the whole check went
-# from 3.8 to 3.2 ms; lower-casing the text is most of what is left).
-_QUOTED_SECRET_KEYS = tuple(f'"{key}"' for key in sorted(SECRET_KEYS))
+# Each secret key, quoted, as bytes: a substring search per key costs less
+# than one regular expression of them all, and lower-casing bytes (ASCII
+# only) about a tenth of lower-casing text (500-item reply: 3.2 -> 1.8 ms).
+_QUOTED_SECRET_KEYS = tuple(f'"{key}"'.encode() for key in sorted(SECRET_KEYS))
+# The one character outside ASCII whose lower case is in a secret key: the
+# Kelvin sign, "k". (U+0130 lower-cases to "i" and a combining dot: no key.)
+_KELVIN = "\u212a"
 
 
 def _may_hold_secret_keys(body: str) -> bool:
     """False only when no secret key can be in this JSON text: none appears
     quoted (compared as _redact_json compares them), and no backslash-u escape could
     spell one. Lets a 500-line order skip a parse and a walk."""
-    if "\\u" in body:
+    if "\\u" in body or _KELVIN in body:
         return True
-    lowered = body.lower()
+    lowered = body.encode("utf-8", "surrogatepass").lower()
     return any(key in lowered for key in _QUOTED_SECRET_KEYS)
 
 
