@@ -65,6 +65,23 @@ async def client(sandbox):
         yield client
 
 
+async def test_a_body_goes_out_as_httpx_json_would_send_it(client):
+    """One pass of pydantic-core writes the body: byte for byte what
+    httpx's json= made of the model's dump, with the same content type."""
+    from tui_app.services.api.models import InitiateCheckout
+
+    _offers, plain = await catalogue(client)
+    body = order_body(plain[:3], external_id="naïve-£-ext", tracking={"accountId": "£ é"})
+    await client.initiate(body)
+    exchange = list(client.log)[-1]
+    model = InitiateCheckout.model_validate(body)
+    expected = httpx.Request(
+        "POST", "http://x/", json=model.model_dump(mode="json", exclude_none=True))
+    assert exchange.request_body.encode() == expected.content
+    assert ("content-type", "application/json") in [
+        (name.lower(), value) for name, value in exchange.request_headers]
+
+
 async def test_the_whole_basket_journey_works_and_every_body_matches_the_spec(client):
     offers, plain = await catalogue(client)
     assert len(offers) >= 10
