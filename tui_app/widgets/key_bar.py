@@ -82,6 +82,7 @@ class KeyBar(Widget, can_focus=False):
         super().__init__()
         # Keys are clickable, but drawn as keys, not as underlined links.
         self.set_reactive(Widget.auto_links, False)
+        self._styles: tuple[Style, Style] = (Style(), Style())  # see render()
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -97,12 +98,17 @@ class KeyBar(Widget, can_focus=False):
         # A click presses the key, as it does on Textual's footer.
         click = Style.from_meta({"@click": f"app.simulate_key({key!r})"})
         dim = Style() if enabled else Style(dim=True)
+        key_style, description_style = self._styles
         return Content.assemble(
-            (shown(display, KEY_MAX), self.get_visual_style("key-bar--key") + click + dim),
-            (f" {description}", self.get_visual_style("key-bar--description") + click + dim),
+            (shown(display, KEY_MAX), key_style + click + dim),
+            (f" {description}", description_style + click + dim),
         )
 
     def render(self) -> RenderResult:
+        # The two styles every key is drawn in, worked out once a render
+        # rather than twice a key (most of drawing the bar, profile).
+        self._styles = (self.get_visual_style("key-bar--key"),
+                        self.get_visual_style("key-bar--description"))
         app, screen = self.app, self.screen
         palette_key = app.COMMAND_PALETTE_BINDING if app.ENABLE_COMMAND_PALETTE else None
         priority: tuple[str, ...] = getattr(screen, "KEY_PRIORITY", ())
