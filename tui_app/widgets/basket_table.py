@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from rich.cells import cell_len
 from rich.padding import Padding
@@ -37,7 +37,7 @@ from textual.renderables.styled import Styled
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets._data_table import Row as TableRow
-from textual.widgets.data_table import CellKey, Column, RowKey
+from textual.widgets.data_table import CellKey, Column, ColumnKey, RowKey
 
 from tui_app.formatting import CELL_MAX, shown
 
@@ -68,6 +68,33 @@ class GivingWayColumn(Column):
 
     def get_render_width(self, data_table: DataTable[Any]) -> int:
         return 0 if self.gave_way else super().get_render_width(data_table)
+
+
+class _CellLook(NamedTuple):
+    """What of the table's settings a cell is drawn by (see _cell_look)."""
+
+    padding: int
+    fixed_rows: int
+    fixed_columns: int
+    show_cursor: bool
+    show_hover_cursor: bool
+    css_foreground: bool
+    css_background: bool
+
+
+class _Frame(NamedTuple):
+    """What every line of a frame shares (see BasketTable._frame_parts)."""
+
+    base_style: Style
+    columns: list[Column]
+    widths: tuple[int, ...]
+    ours: bool  # drawn by BasketTable's own path (else DataTable's)
+    show_header: bool
+    zebra: bool
+    row_count: int
+    cursor_row: int
+    hover_row: int
+    look: _CellLook
 
 
 @dataclass(frozen=True)
@@ -121,7 +148,7 @@ class BasketTable(DataTable[str]):
             self.columns[column_key] = GivingWayColumn(**vars(self.columns[column_key]))
         self._styles: dict[str, Style] = {}  # a cell style's name -> as the console reads it
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1000)
-        self._frame: tuple[Style, list[Column], tuple[int, ...]] | None = None
+        self._frame: _Frame | None = None
         self._frame_row_styles: dict[tuple[object, ...], Style] = {}
         self._cell_style_cache: dict[tuple[Style, Style, Style, str], tuple[Style, Style]] = {}
         self._metas: LRUCache[tuple[int, int], Style] = LRUCache(4096)
@@ -304,17 +331,28 @@ class BasketTable(DataTable[str]):
         """``_get_row_style``, worked out once a frame for each kind of row
         (header, fixed, odd, even): each one walks the widget's ancestors for
         its component style, and showed in the profile of every new line."""
-        if self._frame is None:
+        frame = self._frame
+        if frame is None:
             return self._get_row_style(index, base_style)
-        kind = (index == -1, index < self.fixed_rows, self.zebra_stripes and index % 2)
+        kind = (index == -1, index < frame.look.fixed_rows, frame.zebra and index % 2)
         style = self._frame_row_styles.get(kind)
         if style is None:
             style = self._frame_row_styles[kind] = self._get_row_style(index, base_style)
         return style
 
-    def _frame_parts(self) -> tuple[Style, list[Column], tuple[int, ...]]:
+    def _frame_parts(self) -> _Frame:
+        """What the lines of a frame share: the settings a line is drawn by,
+        each read once (reading a reactive costs about a microsecond, and a
+        line read some twenty of them)."""
         columns = self.ordered_columns
-        return self.rich_style, columns, tuple(column.get_render_width(self) for column in columns)
+        look = self._cell_look()
+        return _Frame(
+            self.rich_style, columns, tuple(column.get_render_width(self) for column in columns),
+            self.cursor_type == "row" and not (look.fixed_rows or look.fixed_columns)
+            and not self._labelled_row_exists and self.header_height == 1,
+            self.show_header, self.zebra_stripes, self.row_count,
+            self.cursor_coordinate.row, self.hover_coordinate.row, look,
+        )
 
     def render_line(self, y: int) -> Strip:
         """Line ``y`` of the table on screen: the header or one row. A row's
@@ -323,51 +361,63 @@ class BasketTable(DataTable[str]):
         draws again only the rows it touched; Textual's own path drew every
         visible row again after any change. The same strips as
         ``DataTable.render_line`` (a test holds it to that)."""
-        if (
-            self.cursor_type != "row" or self.fixed_rows or self.fixed_columns
-            or self._labelled_row_exists or self.header_height != 1
-        ):
+        frame = self._frame or self._frame_parts()
+        if not frame.ours:
             return super().render_line(y)
-        base_style, columns, widths = self._frame or self._frame_parts()
+        base_style, columns, widths = frame.base_style, frame.columns, frame.widths
         width = self.size.width
         scroll_x, scroll_y = self.scroll_offset
-        index = (-1 if y < 1 else y - 1 + scroll_y) if self.show_header else y + scroll_y
-        if index >= self.row_count:
+        index = (-1 if y < 1 else y - 1 + scroll_y) if frame.show_header else y + scroll_y
+        if index >= frame.row_count:
             return Strip.blank(width, base_style)
-        cursor, hover = self.cursor_coordinate.row == index, self.hover_coordinate.row == index
+        cursor, hover = frame.cursor_row == index, frame.hover_row == index
         if index == -1:
             values: tuple[str, ...] = tuple(column.label.plain for column in columns)
         else:
             data = self._data[self._row_locations.get_key(index)]
             values = tuple(data[column.key] for column in columns)
+        look = frame.look
         key = (
             index, values, cursor, hover, widths, width, scroll_x, base_style,
-            self._pseudo_class_state, self._show_hover_cursor, self.show_cursor,
+            self._pseudo_class_state, look.show_hover_cursor, look.show_cursor,
         )
         strip = self._strips.get(key)
         if strip is None:
             strip = self._strips[key] = self._draw_line(index, widths, width, scroll_x,
-                                                       base_style, cursor, hover)
+                                                       base_style, cursor, hover, look)
         return strip
 
     def _draw_line(self, index: int, widths: tuple[int, ...], width: int, scroll_x: int,
-                   base_style: Style, cursor: bool, hover: bool) -> Strip:
+                   base_style: Style, cursor: bool, hover: bool, look: _CellLook) -> Strip:
         """One row (or the header, ``index`` -1) as ``DataTable._render_line``
         draws it for a row cursor with no fixed rows, columns or labels."""
         row_style = self._row_style(index, base_style)
+        row = None if index == -1 else self._data[self._row_locations.get_key(index)]
         segments: list[Segment] = []
-        for column, column_width in enumerate(widths):
-            segments.extend(self._render_cell(index, column, row_style, column_width,
-                                              cursor=cursor, hover=hover)[0])
+        column_keys = self._column_locations.get_key
+        for column_index, column_width in enumerate(widths):
+            column_key = column_keys(column_index)
+            value = None if row is None else row[column_key]
+            segments.extend(self._cell_segments(index, column_index, column_key, value,
+                                                row_style, column_width, cursor, hover, look))
         extend, _ = self._get_styles_to_render_cell(
-            index == -1, False, False, hover, cursor, self.show_cursor,
-            self._show_hover_cursor, False, False,
+            index == -1, False, False, hover, cursor, look.show_cursor,
+            look.show_hover_cursor, False, False,
         )
         extend = row_style + extend
         extend += Style.from_meta({"row": index, "column": 0, "out_of_bounds": True})
         segments.append(Segment(" " * max(0, width - sum(widths)), extend))
         cropped = line_crop(segments, scroll_x, scroll_x + width, width)
         return Strip(cropped).adjust_cell_length(width, base_style).simplify()
+
+    def _cell_look(self) -> _CellLook:
+        """The table's settings every cell is drawn by: read once a frame,
+        not seven times a cell (reading reactives was a third of drawing one)."""
+        return _CellLook(
+            self.cell_padding, self.fixed_rows, self.fixed_columns, self.show_cursor,
+            self._show_hover_cursor, self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -389,35 +439,44 @@ class BasketTable(DataTable[str]):
         if column_index < 0 or row_index < -1:
             return super()._render_cell(row_index, column_index, base_style, width,
                                         cursor, hover)
-        header = row_index == -1
-        row_key = self._header_row_key if header else self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
+        value = None if row_index == -1 else (
+            self._data[self._row_locations.get_key(row_index)][column_key])
+        return [self._cell_segments(row_index, column_index, column_key, value, base_style,
+                                    width, cursor, hover, self._cell_look())]
+
+    def _cell_segments(
+        self, row_index: int, column_index: int, column_key: ColumnKey, value: str | None,
+        base_style: Style, width: int, cursor: bool, hover: bool, look: _CellLook,
+    ) -> list[Segment]:
+        """``_render_cell`` for a cell whose string (``value``, None for the
+        header's label) and column are known."""
+        header = row_index == -1
         if header:
             label = self.columns[column_key].label
             if label.spans or label.style or label.justify not in (None, "default"):
                 return super()._render_cell(row_index, column_index, base_style, width,
-                                            cursor, hover)
+                                            cursor, hover)[0]
             value, style, right = label.plain, "", False
         else:
             column = column_key.value or ""
-            value = self._data[row_key][column_key]
+            assert value is not None
             style, right = cell_style(column, value), column in _RIGHT
         if right:
             value = value.rstrip()  # as Rich's right justification does
         if width == 0:  # a column that gave way
-            return [[]]
-        pad = self.cell_padding
+            return []
+        pad = look.padding
         fill = width - 2 * pad - cell_len(value)
         if fill < 0 or "\n" in value:
             # Not for a displayed cell, except for a moment when a cell has
             # grown and its column not yet: drawn through Rich then.
-            return self.rich_cell(row_index, column_index, base_style, width, cursor, hover)
-        is_fixed = not header and (row_index < self.fixed_rows
-                                   or column_index < self.fixed_columns)
+            return self.rich_cell(row_index, column_index, base_style, width, cursor, hover)[0]
+        is_fixed = not header and (row_index < look.fixed_rows
+                                   or column_index < look.fixed_columns)
         component, post = self._get_styles_to_render_cell(
-            header, False, is_fixed, hover, cursor, self.show_cursor,
-            self._show_hover_cursor, self.cursor_foreground_priority == "css",
-            self.cursor_background_priority == "css",
+            header, False, is_fixed, hover, cursor, look.show_cursor,
+            look.show_hover_cursor, look.css_foreground, look.css_background,
         )
         plain, text = self._cell_styles(base_style, component, post, style)
         # The cell's place, which a mouse click reads, comes last: Rich adds
@@ -434,7 +493,7 @@ class BasketTable(DataTable[str]):
         else:
             line = [Segment(" " * pad, plain), Segment(value, text),
                     Segment(" " * (fill + pad), plain)]
-        return [[segment for segment in line if segment.text]]
+        return [segment for segment in line if segment.text]
 
     def _cell_styles(self, base: Style, component: Style, post: Style,
                      own: str) -> tuple[Style, Style]:
