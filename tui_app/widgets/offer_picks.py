@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 
 from tui_app.formatting import NAME_MAX, cell, short, shown
 from tui_app.services.api.models import ItemType
+from tui_app.widgets.clear_rows import clear_rows
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class PickTable(DataTable):
 
     def _redraw(self) -> None:
         row = self.cursor_row
-        self.clear()
+        clear_rows(self)
         for number, pick in enumerate(self.picks, start=1):
             self.add_row(  # Text: a str cell would be read as markup
                 str(number),
