@@ -1,5 +1,5 @@
 """`python -m tui_app` runs the same command line as `basket-builder`."""
 
-from tui_app.cli import main
+from tui_app.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -501,6 +502,19 @@ def _run_tui(args: argparse.Namespace) -> int:
         )
         return EXIT_CRASHED
     return EXIT_OK
+
+
+def entry() -> int:
+    """The command line as a process of its own (`basket-builder`,
+    `python -m tui_app`): ``main``, then out of Python's way as it ends."""
+    code = main()
+    # The process ends now and its memory with it, but Python would first
+    # walk every object it tracks in garbage collections at shutdown: about
+    # 0.2 s of every `basket-builder run` (and of quitting the app) on this
+    # project's machine. Frozen objects are not walked; exit handlers and
+    # everything freed by reference counting still run as before.
+    gc.freeze()
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

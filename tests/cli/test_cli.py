@@ -126,3 +126,25 @@ def test_the_command_line_keeps_trio_out_and_still_talks_http(sandbox):
     assert done.returncode == 0, done.stderr
     status, kept_out = done.stdout.splitlines()[-1].split()
     assert status in ("200", "401") and kept_out == "True"
+
+
+def test_the_process_entry_returns_mains_status_and_skips_the_final_sweep(tmp_path):
+    """`basket-builder` and `python -m tui_app` go through entry(): main()'s
+    exit status, then the objects are frozen so Python's collections at
+    shutdown do not walk them (exit handlers still run)."""
+    script = (
+        "import atexit, gc, sys\n"
+        "from tui_app.cli import entry\n"
+        "atexit.register(lambda: print('exit handler ran', flush=True))\n"
+        f"sys.argv = ['basket-builder', 'run', {str(tmp_path / 'missing.toml')!r}]\n"
+        "code = entry()\n"
+        "print('status', code, 'frozen', gc.get_freeze_count() > 0, flush=True)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=False)
+    as_module = run("run", str(tmp_path / "missing.toml"))
+    assert done.returncode == as_module.returncode != 0
+    assert f"status {done.returncode} frozen True" in done.stdout
+    assert done.stdout.rstrip().endswith("exit handler ran")
+    assert "missing.toml" in done.stderr + done.stdout
