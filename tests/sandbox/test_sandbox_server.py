@@ -176,6 +176,27 @@ def test_importing_the_package_does_not_load_the_web_stack():
     assert out.strip() == "[]"
 
 
+def test_starting_the_child_loads_neither_the_server_nor_sqlite():
+    """The app imports ``sandbox.child`` only to start the sandbox's process;
+    the package's own names still load, on first use."""
+    code = (
+        "import sys, tui_app.sandbox.child\n"
+        "print(sorted({'sqlite3', 'tui_app.sandbox.db', 'tui_app.sandbox.server'}"
+        " & set(sys.modules)))\n"
+        "from tui_app.sandbox import Org, SandboxServer\n"
+        "print(SandboxServer.__module__, Org.__module__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ).stdout
+    assert out.splitlines() == ["[]", "tui_app.sandbox.server tui_app.sandbox.db"]
+
+
 @pytest.mark.skipif(os.name == "nt", reason="sends SIGINT")
 def test_the_foreground_server_prints_credentials_and_stops_on_ctrl_c():
     code = "from tui_app.sandbox import run_foreground; raise SystemExit(run_foreground(port=0))"
