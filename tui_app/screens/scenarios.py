@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -33,14 +34,19 @@ from tui_app.formatting import (
 )
 from tui_app.screens.base import AppScreen
 from tui_app.services.api.models import Order
-from tui_app.services.scenarios.format import Scenario
-from tui_app.services.scenarios.loading import ScenarioError, load_scenario
-from tui_app.services.scenarios.record import NothingToRecord, record_scenario, save_recording
-from tui_app.services.scenarios.replay import StepResult, run_scenario
 from tui_app.services.store.files import StoreError
 from tui_app.widgets.basket_table import COLUMN_KEYS, BasketTable, Row
 from tui_app.widgets.delivery import deliver_copy
 from tui_app.widgets.plain_input import PlainInput
+
+if TYPE_CHECKING:
+    from tui_app.services.scenarios.format import Scenario
+    from tui_app.services.scenarios.replay import StepResult
+
+# The scenario services (their parsers, tomli, rtoml, the replay) are loaded
+# when a file is opened, run or recorded, not with this screen: the app loads
+# every screen's module at start-up, and they cost it about 2 MiB of memory
+# it may never use (VmHWM, 500-item basket benchmark).
 
 DETAIL_MAX = 400  # a step's error, in the detail pane of 8 lines
 WATCH_EVERY = 1.0  # seconds between two looks at the open file while in view
@@ -217,6 +223,8 @@ The same files run headless with: basket-builder run FILE...
             self.notify("A scenario is running — Esc stops it first.", severity="warning")
             return
         self._watched = (path, file_signature(path))
+        from tui_app.services.scenarios.loading import ScenarioError, load_scenario
+
         try:
             scenario = load_scenario(path)
         except ScenarioError as exc:
@@ -301,6 +309,8 @@ The same files run headless with: basket-builder run FILE...
                 await self._go.wait()
                 self.bb.busy = f"Replaying {scenario.name}"
 
+        from tui_app.services.scenarios.replay import run_scenario
+
         try:
             outcome = await run_scenario(scenario, self.workspace.client, on_step=after_step)
         finally:
@@ -361,6 +371,12 @@ The same files run headless with: basket-builder run FILE...
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         folder = self.bb.paths.config_dir / "scenarios"
         path = folder / f"recording-{stamp}.toml"
+        from tui_app.services.scenarios.record import (
+            NothingToRecord,
+            record_scenario,
+            save_recording,
+        )
+
         try:
             text = record_scenario(self.workspace.log, f"Recorded {stamp}")
             folder.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -60,6 +59,11 @@ def _body_lines(body: str) -> list[Text]:
         return [Text("(no body)", style="dim")]
     text, is_json = pretty_body(body)
     if is_json:
+        # Here, not at the top: rich.syntax brings pygments (about 1.4 MiB),
+        # and the inspector's module is loaded at start-up, long before (if
+        # ever) it shows a body.
+        from rich.syntax import Syntax
+
         highlighted = Syntax(
             text, "json", theme="ansi_dark", background_color="default", word_wrap=True
         ).highlight(text)

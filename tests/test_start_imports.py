@@ -1,0 +1,56 @@
+"""What the TUI's start-up loads: the API client and every screen's module
+(see ``BasketBuilderApp.start_up``), and not the heavy modules only some
+screens need once they do something (each costs the app memory it may never
+use: VmHWM with a 500-item basket on screen, figure 5 of the benchmark)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+START_UP = (
+    "import sys\n"
+    "from tui_app.lean_imports import import_api_client, keep_trio_out\n"
+    "keep_trio_out()\n"
+    "import tui_app.cli, tui_app.app\n"
+    "from tui_app.app import SCREEN_MODULES, screen_class\n"
+    "import_api_client()\n"
+    "for mode in SCREEN_MODULES:\n"
+    "    screen_class(mode)\n"
+    "import tui_app.sandbox.child\n"
+)
+LATER = ("pygments", "rich.syntax", "tomli", "rtoml", "sqlite3", "tui_app.sandbox.db",
+         "tui_app.sandbox.server", "tui_app.services.scenarios.loading",
+         "tui_app.services.scenarios.replay", "tui_app.services.scenarios.record")
+
+
+def loaded_after(code: str) -> list[str]:
+    probe = code + f"print(sorted(m for m in {LATER!r} if m in sys.modules))\n"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return eval(done.stdout.splitlines()[-1])  # noqa: S307 - our own printed list
+
+
+def test_start_up_leaves_out_what_only_later_actions_need():
+    assert loaded_after(START_UP) == []
+
+
+def test_those_modules_do_load_when_their_screens_use_them(tmp_path):
+    # The probe itself can fail: highlighting a JSON body and opening a
+    # scenario file load what start-up left out.
+    scenario = ROOT / "examples"
+    files = sorted(scenario.glob("*.toml"))
+    assert files, "the examples folder has scenario files"
+    used = START_UP + (
+        "from tui_app.widgets.exchange_detail import _body_lines\n"
+        "_body_lines('{\"a\": 1}')\n"
+        "from tui_app.services.scenarios.loading import load_scenario\n"
+        f"load_scenario({str(files[0])!r})\n"
+    )
+    assert {"pygments", "rich.syntax", "tui_app.services.scenarios.loading"} <= set(
+        loaded_after(used)
+    )
