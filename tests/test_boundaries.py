@@ -18,7 +18,7 @@ UI_LIBRARIES = ("textual", "rich")
 # What each room may import of tui_app, besides itself and tui_app.__version__.
 ROOM_MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "services/api": (),
-    "services/store": ("tui_app.services.api.models",),
+    "services/store": ("tui_app.services.api.models", "tui_app.services.api.fast_json"),
     "services/scenarios": ("tui_app.services.api", "tui_app.services.store"),
     "services/exports": ("tui_app.services.api", "tui_app.services.store"),
     "sandbox": ("tui_app.services.api.models",),

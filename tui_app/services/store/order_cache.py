@@ -22,8 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic_core import from_json
-
+from tui_app.services.api import fast_json
 from tui_app.services.store.files import atomic_write, parse_json, read_parsed
 
 log = logging.getLogger(__name__)
@@ -32,19 +31,6 @@ ORDER_MODE = 0o600
 # Another running instance may have written an order just before the session
 # naming it: leave young files alone when pruning.
 PRUNE_AFTER_SECONDS = 600
-
-
-def _parse_order(text: str) -> Any:
-    """``json.loads(text)`` as pydantic-core parses it: the same values, but
-    each short string it repeats made once. A 500-item order repeats its
-    currencies, names and paths on every line; read with json.loads it took
-    about 0.5 MiB more of the app's peak memory (VmHWM, benchmark figure 5).
-    Whatever pydantic-core refuses goes to json.loads, so what parses, to what,
-    and the messages of bad files stay the standard library's."""
-    try:
-        return from_json(text)
-    except ValueError:
-        return parse_json(text)
 
 
 def _file_name(key: tuple[str, str]) -> str:
@@ -68,7 +54,9 @@ class OrderCache:
     def get(self, key: tuple[str, str]) -> dict[str, Any] | None:
         """The cached order JSON, or None if there is none that can be read."""
         path = self.path_for(key)
-        read = read_parsed(path, _parse_order)
+        # pydantic-core's parser makes each string a 500-item order repeats
+        # once: it is still in memory when the reply's models are made.
+        read = read_parsed(path, lambda text: fast_json.loads(text, fallback=parse_json))
         if read.fatal is not None:
             log.warning("%s could not be read (%s); dropped it from the cache", path, read.fatal)
             with contextlib.suppress(OSError):

@@ -1,5 +1,5 @@
-"""Replies are parsed by pydantic-core's parser, to exactly what json.loads
-gives, and refused exactly where json.loads refuses."""
+"""Replies (and cached orders) are parsed by pydantic-core's parser, to
+exactly what json.loads gives, and refused exactly where json.loads refuses."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tui_app.services.api.client import parse_reply
+from tui_app.services.api.fast_json import loads as parse_reply
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
