@@ -15,6 +15,7 @@ from tui_app.widgets.error_panel import ErrorPanel
 from tui_app.widgets.offer_catalogue import CatalogueTable
 from tui_app.widgets.offer_order_form import OrderValues, build_initiate
 from tui_app.widgets.offer_picks import PickTable
+from tui_app.widgets.order_pane import OrderPane
 
 from pilot import build_app, ready, settle
 from sandboxed import embedded
@@ -112,6 +113,38 @@ async def test_loading_then_an_empty_catalogue_are_said_in_words(tmp_path, sandb
         await pilot.pause()
         assert "catalogue is empty" in text_of(pilot, "#catalogue-status")
         assert app.screen.query_one(CatalogueTable).row_count == 0
+
+
+ORDER_PANE_FIELDS = [
+    "manual-id", "manual-version", "quantity", "item-type", "add-pick", "picks",
+    "external-id", "new-external-id", "country", "source", "order-type",
+    "tracking-accountId", "tracking-contactId", "tracking-userId", "tracking-offers",
+    "tracking-purchaseCountryCode", "initiate", "add-to-basket", "stage", "copy-link",
+]
+
+
+async def test_the_order_pane_mounted_in_steps_is_whole_when_it_says_ready(
+    tmp_path, sandbox, monkeypatch
+):
+    # Mounted a few widgets at a time after the first paint: when it says it
+    # is ready, every field is there in the order of the layout, the
+    # tracking fields folded away under their heading.
+    seen_at_ready: list[list[str]] = []
+    app = build_app(tmp_path, sandbox, first_screen="offers")
+    made = OrderPane.Ready.__init__
+
+    def ready_made(message: OrderPane.Ready) -> None:
+        pane = app.screen.query_one("#order-pane")
+        seen_at_ready.append([w.id for w in pane.query("*") if w.id in ORDER_PANE_FIELDS])
+        made(message)
+
+    monkeypatch.setattr(OrderPane.Ready, "__init__", ready_made)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        assert seen_at_ready == [ORDER_PANE_FIELDS]
+        tracking = app.screen.query_one("#tracking")
+        assert tracking.collapsed
+        assert not tracking.query_one("#tracking-accountId", Input).region  # folded
 
 
 async def test_typing_in_the_filter_narrows_the_rows_by_name_and_id(tmp_path, sandbox):
