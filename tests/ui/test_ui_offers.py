@@ -10,6 +10,7 @@ from textual.widgets import Input, Static
 
 from tui_app.app import make_app
 from tui_app.formatting import offer_price
+from tui_app.screens.modals import HelpScreen
 from tui_app.services.store.paths import AppPaths
 from tui_app.widgets.error_panel import ErrorPanel
 from tui_app.widgets.offer_catalogue import CatalogueTable
@@ -145,6 +146,42 @@ async def test_the_order_pane_mounted_in_steps_is_whole_when_it_says_ready(
         tracking = app.screen.query_one("#tracking")
         assert tracking.collapsed
         assert not tracking.query_one("#tracking-accountId", Input).region  # folded
+
+
+async def test_a_dialog_opened_while_the_order_pane_is_built_is_drawn_before_the_rest(
+    tmp_path, sandbox, monkeypatch
+):
+    # F1 just after the first paint: the help dialog is drawn before the next
+    # step of the pane is mounted behind it, not after all of them.
+    seen: list[str] = []
+    app = build_app(tmp_path, sandbox, first_screen="offers")
+    display = app._display
+
+    def displayed(screen, renderable) -> None:
+        if (renderable is not None and isinstance(screen, HelpScreen)
+                and "help drawn" not in seen):
+            seen.append("help drawn")
+        display(screen, renderable)
+
+    app._display = displayed
+    mount_all, order_part = OrderPane.mount_all, OrderPane._order_part
+
+    async def mount_all_then_f1(pane, widgets, **options):
+        await mount_all(pane, widgets, **options)
+        if "f1" not in seen:  # once the first step is in
+            seen.append("f1")
+            app.action_help()
+
+    def order_part_seen(pane):
+        seen.append("next step")
+        return order_part(pane)
+
+    monkeypatch.setattr(OrderPane, "mount_all", mount_all_then_f1)
+    monkeypatch.setattr(OrderPane, "_order_part", order_part_seen)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        assert seen[:3] == ["f1", "help drawn", "next step"]
 
 
 async def test_typing_in_the_filter_narrows_the_rows_by_name_and_id(tmp_path, sandbox):

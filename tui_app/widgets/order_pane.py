@@ -3,6 +3,9 @@ the actions on the current basket. Laid out here; the screen gives it life."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
@@ -13,6 +16,7 @@ from tui_app.widgets.offer_picks import PickTable
 from tui_app.widgets.plain_input import PlainInput
 
 AS_LISTED = "auto"  # the item type as the catalogue lists it
+STEP_WAIT_AT_MOST = 0.5  # seconds
 
 
 class OrderPane(VerticalScroll):
@@ -29,8 +33,16 @@ class OrderPane(VerticalScroll):
     async def on_mount(self) -> None:
         for step in (self._pick_part, self._order_part, self._basket_part):
             await self.mount_all(step())
+            await self._after_the_screen_on_top()
         await self.query_one(OrderForm).mount_tracking()
         self.post_message(self.Ready())
+
+    async def _after_the_screen_on_top(self) -> None:
+        """Let the screen on top be drawn before the next step: a dialog opened
+        meanwhile (F1) shows before the rest of the pane is built behind it.
+        Not for long: a dialog closed before it was drawn is never drawn."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.app.screen.wait_for_refresh(), STEP_WAIT_AT_MOST)
 
     def _pick_part(self) -> list[Widget]:
         return [
