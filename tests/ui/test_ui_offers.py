@@ -12,6 +12,7 @@ from tui_app.app import make_app
 from tui_app.formatting import offer_price
 from tui_app.screens.modals import HelpScreen
 from tui_app.services.store.paths import AppPaths
+from tui_app.widgets import order_pane
 from tui_app.widgets.error_panel import ErrorPanel
 from tui_app.widgets.offer_catalogue import CatalogueTable
 from tui_app.widgets.offer_order_form import OrderValues, build_initiate
@@ -140,6 +141,9 @@ async def test_the_order_pane_mounted_in_steps_is_whole_when_it_says_ready(
         made(message)
 
     monkeypatch.setattr(OrderPane.Ready, "__init__", ready_made)
+    # Nothing on top: no step waits for a dialog to be drawn (the pane's own
+    # screen is busy mounting it and would never be; ready() would be first).
+    monkeypatch.setattr(order_pane, "STEP_WAIT_AT_MOST", 5.0)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         assert seen_at_ready == [ORDER_PANE_FIELDS]

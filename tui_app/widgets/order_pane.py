@@ -38,11 +38,15 @@ class OrderPane(VerticalScroll):
         self.post_message(self.Ready())
 
     async def _after_the_screen_on_top(self) -> None:
-        """Let the screen on top be drawn before the next step: a dialog opened
-        meanwhile (F1) shows before the rest of the pane is built behind it.
-        Not for long: a dialog closed before it was drawn is never drawn."""
+        """Let a dialog opened meanwhile (F1) be drawn before the next step, not
+        after the rest of the pane is built behind it. Not for long: a dialog
+        closed before it was drawn is never drawn. The pane's own screen is
+        not waited for: it is waiting for the pane (see OffersScreen)."""
+        top = self.app.screen
+        if top is self.screen:
+            return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.app.screen.wait_for_refresh(), STEP_WAIT_AT_MOST)
+            await asyncio.wait_for(top.wait_for_refresh(), STEP_WAIT_AT_MOST)
 
     def _pick_part(self) -> list[Widget]:
         return [
