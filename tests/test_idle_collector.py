@@ -144,3 +144,30 @@ def test_a_collector_python_had_switched_off_stays_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.fixture
+def collector_on():
+    """Python's collector as a test found it, given back whatever the test did."""
+    yield
+    idle_collector._paused_for_start_up = False
+    gc.enable()
+    gc.unfreeze()
+
+
+def test_paused_for_start_up_then_resumed_once_with_what_was_built_frozen(collector_on):
+    idle_collector.pause_for_start_up()
+    assert not gc.isenabled()
+    built = [[] for _ in range(1000)]  # start-up's objects, here for good
+    idle_collector.resume_after_start_up()
+    assert gc.isenabled() and gc.get_freeze_count() >= len(built)
+    gc.disable()  # someone else's, later: a second resume leaves it alone
+    idle_collector.resume_after_start_up()
+    assert not gc.isenabled()
+
+
+def test_a_collector_someone_else_turned_off_is_not_turned_on(collector_on):
+    gc.disable()
+    idle_collector.pause_for_start_up()
+    idle_collector.resume_after_start_up()
+    assert not gc.isenabled() and gc.get_freeze_count() == 0
