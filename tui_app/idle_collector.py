@@ -38,10 +38,10 @@ def pause_for_start_up() -> None:
     """No collection at all while the TUI starts (the command line calls this
     before Textual and the app are imported). What start-up builds (modules,
     classes, models, the first screen) lives as long as the app: Python
-    walked it again and again for nothing (collected=5), 80-100 ms of
-    collections between launch and the help dialog of the first F1 (gc
-    callbacks, benchmark figure 1). The app resumes it, everything built so
-    far frozen, once started (or after ``START_UP_PAUSE_MAX`` at most)."""
+    walked it again and again for nothing (the full sweep after the imports
+    collected 5 objects), 80-100 ms of collections between launch and the
+    help dialog of the first F1 (gc callbacks, benchmark figure 1). The app
+    resumes it once started (or after ``START_UP_PAUSE_MAX`` at most)."""
     global _paused_for_start_up
     if gc.isenabled():
         gc.disable()
@@ -50,14 +50,14 @@ def pause_for_start_up() -> None:
 
 def resume_after_start_up() -> None:
     """Collect again, if pause_for_start_up stopped it (once; never undoes
-    a gc.disable() of someone else). What was built meanwhile is frozen
-    first, as the app freezes it once started: else the first collection
-    would walk all of it (~140 ms, gc callbacks)."""
+    a gc.disable() of someone else). Everything start-up made is still in
+    the youngest generation: one collection of it (~80 ms) frees what it
+    left behind, before the app freezes the rest."""
     global _paused_for_start_up
     if _paused_for_start_up:
         _paused_for_start_up = False
-        gc.freeze()
         gc.enable()
+        gc.collect(0)
 
 
 class IdleCollector:

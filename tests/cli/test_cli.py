@@ -53,7 +53,6 @@ def test_a_refused_start_gives_the_garbage_collector_back(tmp_path):
 
     assert main(["--config-dir", str(tmp_path), "--profile", "nope"]) == 2
     assert gc.isenabled()
-    gc.unfreeze()
 
 
 def test_config_dir_that_is_a_file_is_refused(tmp_path):

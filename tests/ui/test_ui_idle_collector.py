@@ -87,5 +87,4 @@ async def test_collection_paused_for_start_up_comes_back_once_started(tmp_path, 
             assert gc.isenabled() and app.idle_collector.started
     finally:
         idle_collector.resume_after_start_up()
-        gc.unfreeze()
     assert gc.isenabled()
