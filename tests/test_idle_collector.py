@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 
@@ -144,3 +145,36 @@ def test_a_collector_python_had_switched_off_stays_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.fixture
+def collector_on():
+    """Python's collector as a test found it, given back whatever the test did."""
+    yield
+    idle_collector._paused_for_start_up = False
+    gc.enable()
+
+
+def test_paused_for_start_up_then_resumed_once_and_what_it_left_is_freed(collector_on):
+    class Node:
+        pass
+
+    idle_collector.pause_for_start_up()
+    assert not gc.isenabled()
+    node = Node()
+    node.me = node  # a cycle: only the collector frees it
+    left = weakref.ref(node)
+    del node
+    assert left() is not None
+    idle_collector.resume_after_start_up()
+    assert gc.isenabled() and left() is None
+    gc.disable()  # someone else's, later: a second resume leaves it alone
+    idle_collector.resume_after_start_up()
+    assert not gc.isenabled()
+
+
+def test_a_collector_someone_else_turned_off_is_not_turned_on(collector_on):
+    gc.disable()
+    idle_collector.pause_for_start_up()
+    idle_collector.resume_after_start_up()
+    assert not gc.isenabled()

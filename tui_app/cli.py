@@ -457,6 +457,16 @@ def _start_embedded_sandbox(paths: AppPaths):
 
 
 def _run_tui(args: argparse.Namespace) -> int:
+    from tui_app.idle_collector import pause_for_start_up, resume_after_start_up
+
+    pause_for_start_up()  # the app resumes it once started
+    try:
+        return _open_tui(args)
+    finally:
+        resume_after_start_up()  # if it never started: a bad profile, a quit at once
+
+
+def _open_tui(args: argparse.Namespace) -> int:
     from tui_app.services.store.files import StoreError
     from tui_app.services.store.paths import AppPaths
 

@@ -29,6 +29,35 @@ ANSWERED_QUIET = 0.05  # seconds of quiet after an answer is shown: young collec
 HOLD_FOR = 0.2  # seconds of quiet after which they run in any case
 HOLD_MAX = 2.0  # seconds young collections may wait, however busy the app
 CHECK_EVERY = 0.25  # seconds between two looks
+START_UP_PAUSE_MAX = 10.0  # seconds the collector may stay off for start-up
+
+_paused_for_start_up = False
+
+
+def pause_for_start_up() -> None:
+    """No collection at all while the TUI starts (the command line calls this
+    before Textual and the app are imported). What start-up builds (modules,
+    classes, models, the first screen) lives as long as the app: Python
+    walked it again and again for nothing (the full sweep after the imports
+    collected 5 objects), 80-100 ms of collections between launch and the
+    help dialog of the first F1 (gc callbacks, benchmark figure 1). The app
+    resumes it once started (or after ``START_UP_PAUSE_MAX`` at most)."""
+    global _paused_for_start_up
+    if gc.isenabled():
+        gc.disable()
+        _paused_for_start_up = True
+
+
+def resume_after_start_up() -> None:
+    """Collect again, if pause_for_start_up stopped it (once; never undoes
+    a gc.disable() of someone else). Everything start-up made is still in
+    the youngest generation: one collection of it (~80 ms) frees what it
+    left behind, before the app freezes the rest."""
+    global _paused_for_start_up
+    if _paused_for_start_up:
+        _paused_for_start_up = False
+        gc.enable()
+        gc.collect(0)
 
 
 class IdleCollector:

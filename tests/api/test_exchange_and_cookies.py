@@ -1,6 +1,15 @@
 import json
+import subprocess
+import sys
+from http.cookiejar import Cookie
+from urllib.request import Request
 
-from tui_app.services.api.cookies import BasketCookies, parse_set_cookie, render_template
+from tui_app.services.api.cookies import (
+    BasketCookies,
+    parse_set_cookie,
+    refusing_jar,
+    render_template,
+)
 from tui_app.services.api.exchange import ExchangeLog
 from tui_app.services.api.tokens import decode_unverified, describe_expiry
 
@@ -106,6 +115,32 @@ def test_a_server_can_delete_a_cookie():
     jar.absorb("b", ["state=; Max-Age=0"])
     assert jar.get("b") == {}
     assert parse_set_cookie('q="quoted"; Path=/') == ("q", "quoted", False)
+
+
+def test_an_expires_in_the_past_deletes_a_cookie():
+    jar = BasketCookies({"b": {"state": "1", "keep": "2"}})
+    jar.absorb("b", ["state=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+                     "keep=3; Expires=Fri, 01 Jan 2100 00:00:00 GMT"])
+    assert jar.get("b") == {"keep": "3"}
+
+
+def test_the_jar_given_to_httpx_keeps_nothing():
+    jar = refusing_jar()
+    cookie = Cookie(0, "state", "1", None, False, "example.com", True, False, "/", True,
+                    False, None, False, None, None, {})
+    request = Request("https://example.com/")
+    assert not jar._policy.set_ok(cookie, request)
+    assert not jar._policy.return_ok(cookie, request)
+
+
+def test_the_modules_of_the_first_frame_leave_http_cookiejar_to_httpx():
+    # ~25 ms of start-up: imported with httpx, after the first frame.
+    code = ("import sys, tui_app.app, tui_app.screens.offers, tui_app.widgets.order_pane\n"
+            "print('http.cookiejar' in sys.modules, 'urllib.request' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]
 
 
 def test_jwt_claims_are_read_for_display():

@@ -45,6 +45,16 @@ def test_an_unknown_profile_is_refused_before_the_app_opens(tmp_path):
     assert "no profile named 'nope'" in result.stderr
 
 
+def test_a_refused_start_gives_the_garbage_collector_back(tmp_path):
+    # The TUI's start pauses it; a start refused before the app runs resumes it.
+    import gc
+
+    from tui_app.cli import main
+
+    assert main(["--config-dir", str(tmp_path), "--profile", "nope"]) == 2
+    assert gc.isenabled()
+
+
 def test_config_dir_that_is_a_file_is_refused(tmp_path):
     target = tmp_path / "file"
     target.write_text("x")

@@ -8,6 +8,8 @@ import time
 
 from textual import events
 
+from tui_app import idle_collector
+
 from pilot import build_app, initiate, ready, text_of
 
 
@@ -71,4 +73,18 @@ async def test_no_collection_runs_between_a_key_and_its_answer_on_screen(tmp_pat
             assert gc.isenabled()
         finally:
             gc.callbacks.remove(noted)
+    assert gc.isenabled()
+
+
+async def test_collection_paused_for_start_up_comes_back_once_started(tmp_path, sandbox):
+    # The command line pauses it before it imports the app (cli._run_tui).
+    app = build_app(tmp_path, sandbox)
+    idle_collector.pause_for_start_up()
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            assert not gc.isenabled()  # while it starts
+            await ready(pilot)
+            assert gc.isenabled() and app.idle_collector.started
+    finally:
+        idle_collector.resume_after_start_up()
     assert gc.isenabled()

@@ -10,11 +10,14 @@ from textual.widgets import Input, Static
 
 from tui_app.app import make_app
 from tui_app.formatting import offer_price
+from tui_app.screens.modals import HelpScreen
 from tui_app.services.store.paths import AppPaths
+from tui_app.widgets import order_pane
 from tui_app.widgets.error_panel import ErrorPanel
 from tui_app.widgets.offer_catalogue import CatalogueTable
 from tui_app.widgets.offer_order_form import OrderValues, build_initiate
 from tui_app.widgets.offer_picks import PickTable
+from tui_app.widgets.order_pane import OrderPane
 
 from pilot import build_app, ready, settle
 from sandboxed import embedded
@@ -112,6 +115,77 @@ async def test_loading_then_an_empty_catalogue_are_said_in_words(tmp_path, sandb
         await pilot.pause()
         assert "catalogue is empty" in text_of(pilot, "#catalogue-status")
         assert app.screen.query_one(CatalogueTable).row_count == 0
+
+
+ORDER_PANE_FIELDS = [
+    "manual-id", "manual-version", "quantity", "item-type", "add-pick", "picks",
+    "external-id", "new-external-id", "country", "source", "order-type",
+    "tracking-accountId", "tracking-contactId", "tracking-userId", "tracking-offers",
+    "tracking-purchaseCountryCode", "initiate", "add-to-basket", "stage", "copy-link",
+]
+
+
+async def test_the_order_pane_mounted_in_steps_is_whole_when_it_says_ready(
+    tmp_path, sandbox, monkeypatch
+):
+    # Mounted a few widgets at a time after the first paint: when it says it
+    # is ready, every field is there in the order of the layout, the
+    # tracking fields folded away under their heading.
+    seen_at_ready: list[list[str]] = []
+    app = build_app(tmp_path, sandbox, first_screen="offers")
+    made = OrderPane.Ready.__init__
+
+    def ready_made(message: OrderPane.Ready) -> None:
+        pane = app.screen.query_one("#order-pane")
+        seen_at_ready.append([w.id for w in pane.query("*") if w.id in ORDER_PANE_FIELDS])
+        made(message)
+
+    monkeypatch.setattr(OrderPane.Ready, "__init__", ready_made)
+    # Nothing on top: no step waits for a dialog to be drawn (the pane's own
+    # screen is busy mounting it and would never be; ready() would be first).
+    monkeypatch.setattr(order_pane, "STEP_WAIT_AT_MOST", 5.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        assert seen_at_ready == [ORDER_PANE_FIELDS]
+        tracking = app.screen.query_one("#tracking")
+        assert tracking.collapsed
+        assert not tracking.query_one("#tracking-accountId", Input).region  # folded
+
+
+async def test_a_dialog_opened_while_the_order_pane_is_built_is_drawn_before_the_rest(
+    tmp_path, sandbox, monkeypatch
+):
+    # F1 just after the first paint: the help dialog is drawn before the next
+    # step of the pane is mounted behind it, not after all of them.
+    seen: list[str] = []
+    app = build_app(tmp_path, sandbox, first_screen="offers")
+    display = app._display
+
+    def displayed(screen, renderable) -> None:
+        if (renderable is not None and isinstance(screen, HelpScreen)
+                and "help drawn" not in seen):
+            seen.append("help drawn")
+        display(screen, renderable)
+
+    app._display = displayed
+    mount_all, order_part = OrderPane.mount_all, OrderPane._order_part
+
+    async def mount_all_then_f1(pane, widgets, **options):
+        await mount_all(pane, widgets, **options)
+        if "f1" not in seen:  # once the first step is in
+            seen.append("f1")
+            app.action_help()
+
+    def order_part_seen(pane):
+        seen.append("next step")
+        return order_part(pane)
+
+    monkeypatch.setattr(OrderPane, "mount_all", mount_all_then_f1)
+    monkeypatch.setattr(OrderPane, "_order_part", order_part_seen)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        assert seen[:3] == ["f1", "help drawn", "next step"]
 
 
 async def test_typing_in_the_filter_narrows_the_rows_by_name_and_id(tmp_path, sandbox):

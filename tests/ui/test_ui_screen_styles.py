@@ -54,3 +54,34 @@ async def test_a_first_visit_restyles_nothing_else_and_a_new_theme_still_arrives
         refresh_css(animate=False)
         await settle(pilot)
         assert styles_of(screen) == themed
+
+
+@pytest.mark.parametrize(("mode", "width", "breakpoint"), [
+    ("offers", 100, "-narrow"), ("offers", 130, "-wide"), ("basket", 100, None),
+])
+async def test_the_first_screen_is_styled_as_it_mounts_and_not_again(
+    tmp_path, sandbox, mode, width, breakpoint
+):
+    # It takes its width's class before its widgets are styled, so neither its
+    # first resume nor its first resize restyles it; what it shows is what a
+    # restyle of the whole app would give it.
+    app = build_app(tmp_path, sandbox, first_screen=mode)
+    restyled = []
+    update_styles = app.update_styles
+
+    def spy(node, animate=True):
+        if node is app.screen and node.is_attached:
+            restyled.append(node)
+        update_styles(node, animate)
+
+    app.update_styles = spy
+    async with app.run_test(size=(width, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert app.current_mode == mode and restyled == []
+        if breakpoint is not None:
+            assert screen.has_class(breakpoint)
+        shown_styles = styles_of(screen)
+        app.refresh_css(animate=False)
+        await settle(pilot)
+        assert styles_of(screen) == shown_styles

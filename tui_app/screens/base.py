@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.screen import Screen
 
 from tui_app.formatting import shown
@@ -87,11 +88,32 @@ class AppScreen(Screen[None]):
     # and a change to one of their own widgets is applied at once, hidden or
     # not. So a screen starts current with the app's CSS, and is restyled
     # when shown only if something app-wide changed meanwhile (a theme, the
-    # terminal's focus or size).
+    # terminal's focus or size). That holds for its first showing too: it
+    # was restyled as it resumed (15-40 ms before the first frame, profile)
+    # and once more as its first resize gave it its width's class (-narrow).
+    # So it takes that class before anything in it is styled, and its first
+    # resume skips the restyle unless something app-wide changed since.
 
     def _post_register(self, app: App[object]) -> None:
         super()._post_register(app)
         self._css_update_count = app._css_update_count
+        self.update_classes(self._breakpoint_classes(app.size), update=False)
+        self._styled_for = self._app_style_state()
+
+    def _breakpoint_classes(self, size: Size) -> dict[str, bool]:
+        """The breakpoint classes Textual gives a screen of ``size`` when it is
+        resized (Screen._on_resize), so that its first resize changes nothing."""
+        app = self.app
+        horizontal = (app.HORIZONTAL_BREAKPOINTS if self.HORIZONTAL_BREAKPOINTS is None
+                      else self.HORIZONTAL_BREAKPOINTS) or []
+        vertical = (app.VERTICAL_BREAKPOINTS if self.VERTICAL_BREAKPOINTS is None
+                    else self.VERTICAL_BREAKPOINTS) or []
+        classes = {name: False for _, name in horizontal + vertical}
+        for name in self._get_breakpoint_classes(size.width, horizontal):
+            classes[name] = True
+        for name in self._get_breakpoint_classes(size.height, vertical):
+            classes[name] = True
+        return classes
 
     def _app_style_state(self) -> object:
         """What the app-wide selectors this screen's styles depend on read:

@@ -186,6 +186,7 @@ class OrderForm(Vertical):
 
     def compose(self) -> ComposeResult:
         country_suggester = SuggestFromList(suggestions(), case_sensitive=False)
+        self._country_suggester = country_suggester
         yield from _row(
             "External id",
             PlainInput(self._fresh_external_id(), id="external-id", compact=True),
@@ -217,25 +218,31 @@ class OrderForm(Vertical):
             ),
             note="order_type",
         )
-        with Collapsible(title="Tracking (optional)", collapsed=True, id="tracking"):
-            for key, label in TRACKING_INPUTS.items():
-                placeholder = {
-                    "offers": "offer ids, comma-separated",
-                    "accountId": "gives an assisted checkout link",
-                    "purchaseCountryCode": "country code, e.g. GB",
-                }.get(key, "")
-                with Horizontal(classes="row"):
-                    yield Label(label, classes="label")
-                    yield PlainInput(
-                        id=f"tracking-{key}",
-                        placeholder=placeholder,
-                        compact=True,
-                        suggester=country_suggester if key == "purchaseCountryCode" else None,
-                    )
+        # Its fields are mounted by mount_tracking, once the rest of the pane is.
+        yield Collapsible(title="Tracking (optional)", collapsed=True, id="tracking")
         yield Static("", id="tracking-note", classes="note")
 
     def on_mount(self) -> None:
         self.describe_country()
+
+    async def mount_tracking(self) -> None:
+        """The tracking fields, folded away at first: mounted last, so that the
+        fields in view are there sooner (the order pane mounts in steps)."""
+        rows = []
+        for key, label in TRACKING_INPUTS.items():
+            placeholder = {
+                "offers": "offer ids, comma-separated",
+                "accountId": "gives an assisted checkout link",
+                "purchaseCountryCode": "country code, e.g. GB",
+            }.get(key, "")
+            field = PlainInput(
+                id=f"tracking-{key}",
+                placeholder=placeholder,
+                compact=True,
+                suggester=self._country_suggester if key == "purchaseCountryCode" else None,
+            )
+            rows.append(Horizontal(Label(label, classes="label"), field, classes="row"))
+        await self.query_one(Collapsible.Contents).mount_all(rows)
 
     # ------------------------------------------------------------- reading
 

@@ -14,8 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from http.cookiejar import CookieJar
+
+# http.cookiejar and email.utils (urllib.request and most of email under
+# them) are imported where they are used, not by the screens that import
+# this module: ~30 ms before the app's first frame. httpx needs them anyway,
+# and is loaded after it.
 
 DEFAULT_COOKIE_TEMPLATE = "basketId={basket_id}"
 
@@ -46,6 +53,8 @@ def parse_set_cookie(header: str) -> tuple[str, str, bool] | None:
 
 
 def _in_the_past(http_date: str) -> bool:
+    from email.utils import parsedate_to_datetime
+
     try:
         return parsedate_to_datetime(http_date) <= datetime.now(UTC)
     except (TypeError, ValueError, IndexError):
@@ -112,15 +121,16 @@ class BasketCookies:
         return {basket: dict(cookies) for basket, cookies in self._jar.items()}
 
 
-class _RefuseAll(DefaultCookiePolicy):
-    def set_ok(self, cookie, request) -> bool:
-        return False
-
-    def return_ok(self, cookie, request) -> bool:
-        return False
-
-
 def refusing_jar() -> CookieJar:
     """A jar for httpx that keeps nothing: cookies are managed per basket above,
     so one basket's cookie can never leak into another's update."""
-    return CookieJar(policy=_RefuseAll())
+    from http.cookiejar import CookieJar, DefaultCookiePolicy
+
+    class RefuseAll(DefaultCookiePolicy):
+        def set_ok(self, cookie, request) -> bool:
+            return False
+
+        def return_ok(self, cookie, request) -> bool:
+            return False
+
+    return CookieJar(policy=RefuseAll())
