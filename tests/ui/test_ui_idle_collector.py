@@ -55,10 +55,16 @@ async def test_no_collection_runs_between_a_key_and_its_answer_on_screen(tmp_pat
             if phase == "start":
                 collections.append(info["generation"])
 
+        collector = app.idle_collector
+        before = collector.last_activity
+        pilot.app._driver.send_message(events.Key("v", "v"))  # no wait, as a terminal
+        deadline = time.monotonic() + 15
+        while collector.last_activity == before:  # until the app has the key
+            assert time.monotonic() < deadline, "the key never reached the app"
+            await asyncio.sleep(0)
         gc.callbacks.append(noted)
         try:
-            pilot.app._driver.send_message(events.Key("v", "v"))  # no wait, as a terminal
-            deadline = time.monotonic() + 15
+            assert collector.holding and not gc.isenabled()
             while not text_of(app, "#verdict").startswith("✓"):
                 assert time.monotonic() < deadline, "no verdict"
                 await asyncio.sleep(0.001)
