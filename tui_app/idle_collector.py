@@ -15,6 +15,10 @@ walked them in young collections 30-40 times on the way to the screen:
 10-20 ms of every such key (gc callbacks, benchmark). Now they are walked
 once, after the frame. Only reference cycles wait; everything else is freed
 as usual.
+
+While the TUI starts, there is no collection at all (``pause_for_start_up``):
+what start-up builds lives as long as the app; it is collected once, then
+frozen, when the app has started.
 """
 
 from __future__ import annotations
