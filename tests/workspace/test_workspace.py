@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tui_app.services.api import errors
+from tui_app.services.api.fast_json import dumps as order_json
 from tui_app.services.api.models import Order, OrderAction
 from tui_app.services.connection import SANDBOX_PROFILE_NAME
 from tui_app.services.store.files import StoreError
 from tui_app.services.store.profiles import AuthKind, Profile, Secrets
-from tui_app.services.workspace import order_json
 
 from sandboxed import connected, named, open_workspace, order
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from tui_app.services.api import errors
+from tui_app.services.api import errors, fast_json
 from tui_app.services.api.cookies import BasketCookies
 from tui_app.services.api.exchange import ExchangeLog
 from tui_app.services.api.models import (
@@ -58,14 +58,6 @@ def now() -> datetime:
     """The clock behind "confirmed 14:32:05", in local time. Tests replace it
     (module attribute) so what is on screen does not drift."""
     return datetime.now().astimezone()
-
-
-def order_json(order: Order) -> bytes:
-    """``order.model_dump_json(exclude_none=True).encode()`` without the text
-    in between: pydantic-core writes the bytes itself. A 500-item order is a
-    quarter of a MiB, and its text and bytes both counted in the app's peak
-    memory (the saver writes it while the basket is drawn)."""
-    return order.__pydantic_serializer__.to_json(order, exclude_none=True)
 
 
 def new_external_id() -> str:
@@ -559,7 +551,7 @@ class Workspace:
             waiting, self._unsaved_orders = self._unsaved_orders, {}
         try:
             for key, order in waiting.items():
-                self.orders.put(key, order_json(order))
+                self.orders.put(key, fast_json.dumps(order))
         except StoreError:
             with self._orders_lock:  # keep them for the next try
                 self._unsaved_orders = waiting | self._unsaved_orders

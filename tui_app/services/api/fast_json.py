@@ -1,4 +1,5 @@
-"""JSON parsed by pydantic-core's parser, with the standard library behind it."""
+"""JSON read and written by pydantic-core: replies and cached orders parsed
+(the standard library behind it), request bodies and orders written."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic_core import from_json
 
 
@@ -21,3 +23,11 @@ def loads(content: bytes | str, fallback: Callable[[Any], Any] = json.loads) -> 
         return from_json(content)
     except ValueError:
         return fallback(content)
+
+
+def dumps(model: BaseModel) -> bytes:
+    """``model.model_dump_json(exclude_none=True).encode()``, compact UTF-8
+    JSON (as httpx's json= writes a body too), made by pydantic-core in one
+    pass: no text in between, no dump to dicts first (a 500-item order is a
+    quarter of a MiB, and both ways took about twice as long)."""
+    return model.__pydantic_serializer__.to_json(model, exclude_none=True)
