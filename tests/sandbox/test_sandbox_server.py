@@ -159,13 +159,9 @@ def test_fifty_concurrent_adds_to_one_basket_are_each_applied_once(fresh_sandbox
     assert {item["id"] for item in final[1:]} == created
 
 
-def test_importing_the_package_does_not_load_the_web_stack():
-    code = (
-        "import sys, tui_app.sandbox\n"
-        "heavy = {'uvicorn', 'starlette', 'pydantic', 'jwt'} & set(sys.modules)\n"
-        "print(sorted(heavy))\n"
-    )
-    out = subprocess.run(
+def printed_by(code: str) -> str:
+    """What ``code`` prints, run by a fresh Python on this checkout."""
+    return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
         capture_output=True,
@@ -173,6 +169,15 @@ def test_importing_the_package_does_not_load_the_web_stack():
         check=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     ).stdout
+
+
+def test_importing_the_package_does_not_load_the_web_stack():
+    code = (
+        "import sys, tui_app.sandbox\n"
+        "heavy = {'uvicorn', 'starlette', 'pydantic', 'jwt'} & set(sys.modules)\n"
+        "print(sorted(heavy))\n"
+    )
+    out = printed_by(code)
     assert out.strip() == "[]"
 
 
@@ -186,14 +191,7 @@ def test_starting_the_child_loads_neither_the_server_nor_sqlite():
         "from tui_app.sandbox import Org, SandboxServer\n"
         "print(SandboxServer.__module__, Org.__module__)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    ).stdout
+    out = printed_by(code)
     assert out.splitlines() == ["[]", "tui_app.sandbox.server tui_app.sandbox.db"]
 
 
