@@ -14,6 +14,7 @@ from textual.geometry import Size
 from textual.screen import Screen
 
 from tui_app.formatting import shown
+from tui_app.repaint_hold import hold_repaint
 from tui_app.services import workspace as workspace_clock
 from tui_app.services.api.errors import ApiError
 from tui_app.services.connection import ProfileNotUsable
@@ -183,11 +184,13 @@ class AppScreen(Screen[None]):
         on_error: Callable[[Exception], Any] | None = None,
     ) -> bool:
         """Run ``call`` in a worker with a visible busy state. One call at a
-        time: a second press while one is under way sends nothing."""
+        time: a second press while one is under way sends nothing. A quick
+        reply is drawn in the same frame as the key's own changes (repaint_hold)."""
         if self.bb.busy:
             self.bb.notify_busy()
             return False
         self.bb.busy = label
+        drawn = hold_repaint(self.app)
 
         async def run() -> None:
             try:
@@ -205,6 +208,7 @@ class AppScreen(Screen[None]):
                 self.bb.context_changed()
                 self.show_warnings()
                 self.bb.flush_warnings()
+                drawn()
 
         self.run_worker(run(), group="api", exit_on_error=False)
         return True
