@@ -186,3 +186,59 @@ async def test_columns_give_way_instead_of_scrolling_sideways(tmp_path, sandbox,
         await pilot.resize_terminal(200, 60)  # room again: every column comes back
         await settle(pilot)
         assert table.hidden_columns == ()
+
+
+async def test_a_row_given_again_unchanged_keeps_what_it_shows_and_a_changed_one_is_shown_anew():
+    """sync knows an unchanged row's shown cells without looking again; a row
+    whose text changed (to control characters, here) is made visible anew."""
+    app = TableApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.query_one(BasketTable)
+        first = rows([f"a{n}" for n in range(20)])
+        table.sync(first)
+        await pilot.pause()
+        kept = table.shown["a3"]
+
+        again = [Row(row.key, tuple(row.cells)) for row in first]  # equal, not the same
+        hostile = list(again[5].cells)
+        hostile[COLUMN_KEYS.index("offer")] = "evil\x1b[31m"
+        again[5] = Row("a5", tuple(hostile))
+        table.sync(again)
+        await pilot.pause()
+        assert table.shown["a3"] is kept
+        assert table.cell_text("a5", "offer") == "evil␛[31m"
+        assert "evil␛[31m" in screen_text(app)
+
+        table.sync(first)  # and back
+        await pilot.pause()
+        assert table.cell_text("a5", "offer") == "offer-a5"
+
+
+async def test_a_column_follows_its_changed_cells_and_the_table_its_row_count():
+    app = TableApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.query_one(BasketTable)
+        qty = next(c for c in table.ordered_columns if c.key.value == "qty")
+        base = rows([f"a{n}" for n in range(50)], qty="10")
+        table.sync(base)
+        await pilot.pause()
+        assert qty.content_width == len("Qty")
+        assert table.virtual_size.height == 50 + 1  # the rows and the header
+
+        def with_qty(values: dict[str, str]) -> list[Row]:
+            return [Row(row.key, tuple(values.get(row.key, "10") if c == "qty" else cell
+                                       for c, cell in zip(COLUMN_KEYS, row.cells, strict=True)))
+                    for row in base]
+
+        table.sync(with_qty({"a7": "12345"}))  # grows past the column
+        await pilot.pause()
+        assert qty.content_width == 5
+        table.sync(with_qty({"a7": "12345", "a8": "7"}))  # a narrower cell shrinks
+        await pilot.pause()
+        assert qty.content_width == 5
+        table.sync(with_qty({"a8": "7"}))  # the widest shrinks: the column too
+        await pilot.pause()
+        assert qty.content_width == len("Qty")
+        table.sync(with_qty({"a8": "7"})[:20])
+        await pilot.pause()
+        assert table.virtual_size.height == 20 + 1
