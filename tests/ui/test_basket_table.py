@@ -242,3 +242,20 @@ async def test_a_column_follows_its_changed_cells_and_the_table_its_row_count():
         table.sync(with_qty({"a8": "7"})[:20])
         await pilot.pause()
         assert table.virtual_size.height == 20 + 1
+
+
+async def test_a_row_is_where_datatable_would_put_it_and_the_cursor_is_scrolled_to():
+    from textual.widgets import DataTable
+
+    app = TableApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.query_one(BasketTable)
+        table.sync(rows([f"a{n}" for n in range(500)]))
+        await pilot.pause()
+        for index in (0, 1, 17, 250, 499, 500, -1):
+            assert table._get_row_region(index) == DataTable._get_row_region(table, index)
+        table.move_cursor(row=450, animate=False)
+        await pilot.pause()
+        top = table.scroll_offset.y
+        assert top <= 450 < top + table.scrollable_content_region.height - 1
+        assert "a450" in screen_text(app)
