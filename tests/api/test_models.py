@@ -186,3 +186,19 @@ def test_a_catalogue_item_with_odd_attributes_still_lists():
     )
     assert offer.prices == [] and offer.countries == []
     assert offer.quantity_options.maximum_quantity is None
+
+
+
+@pytest.mark.parametrize("odd", [None, "x", 5, {"a": 1}, [1, None]])
+def test_an_odd_list_reads_as_empty_and_a_good_one_is_kept(odd):
+    from tui_app.services.api.models import BasketItem
+
+    item = BasketItem.model_validate({"id": "i", "addOns": odd, "products": odd})
+    expected = odd if isinstance(odd, list) else []  # list[Any]: any entries will do
+    assert item.addOns == expected and item.products == expected
+    assert {"addOns", "products"} <= item.model_fields_set  # as sent, for the tree
+    offer = CatalogueOffer.model_validate(
+        {"id": "a", "tags": odd, "data": {"attributes": {"allowed_countries__limio": ["GB"]}}})
+    assert offer.tags == [] and offer.countries == ["GB"]  # list[str]: 1 is not a tag
+    fresh = [BasketItem.model_validate({"id": n}).addOns for n in "ab"]
+    assert fresh == [[], []] and fresh[0] is not fresh[1]  # each its own list
