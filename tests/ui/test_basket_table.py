@@ -16,6 +16,28 @@ def rows(keys, qty="1"):
             for key in keys]
 
 
+# Cells of every kind the table draws: styled, right-justified, wide, empty, odd.
+VARIED = {
+    "item": ["abc…", "", "日本語…", "x" * 9],
+    "offer": ["Digital Monthly", "[/b] [bold red]x[/]", "␛[31mred␛[0m", "L" * 79 + "…",
+              " pad "],
+    "qty": ["2", "10", "", "3 "],
+    "unit": ["£9.99", "9.99 ␛[31mGBP[/]", "—", "1.00 LLLLLLLLLLL…"],
+    "total": ["£19.98", "", "CA$1,000.00", "  7"],
+    "status": ["✗ blocked", "staged: qty→4", "! quantity out of range", "",
+               "✗ blocked · staged: remove"],
+    "type": ["offer", "add_on", "—", "[/]type"],
+    "version": ["v1", "[b]v[/b]", "", "ünïcødé"],
+}
+
+
+def varied_rows():
+    return [
+        Row(f"r{n}", tuple(VARIED[c][n % len(VARIED[c])] for c in COLUMN_KEYS))
+        for n in range(6)
+    ]
+
+
 class TableApp(App[None]):
     def compose(self) -> ComposeResult:
         yield BasketTable()
@@ -79,25 +101,10 @@ async def test_cells_are_drawn_as_rich_draws_them():
     from rich.segment import Segment
     from textual.widgets import DataTable
 
-    values = {
-        "item": ["abc…", "", "日本語…", "x" * 9],
-        "offer": ["Digital Monthly", "[/b] [bold red]x[/]", "␛[31mred␛[0m", "L" * 79 + "…",
-                  " pad "],
-        "qty": ["2", "10", "", "3 "],
-        "unit": ["£9.99", "9.99 ␛[31mGBP[/]", "—", "1.00 LLLLLLLLLLL…"],
-        "total": ["£19.98", "", "CA$1,000.00", "  7"],
-        "status": ["✗ blocked", "staged: qty→4", "! quantity out of range", "",
-                   "✗ blocked · staged: remove"],
-        "type": ["offer", "add_on", "—", "[/]type"],
-        "version": ["v1", "[b]v[/b]", "", "ünïcødé"],
-    }
-    table_rows = [
-        Row(f"r{n}", tuple(values[c][n % len(values[c])] for c in COLUMN_KEYS))
-        for n in range(6)
-    ]
     app = TableApp()
     async with app.run_test(size=(200, 20)) as pilot:
         table = app.query_one(BasketTable)
+        table_rows = varied_rows()
         table.sync(table_rows)
         await pilot.pause()
         for focused in (False, True):
@@ -156,6 +163,14 @@ async def test_lines_are_drawn_as_the_data_table_draws_them():
         await pilot.pause()
         same()
         table.sync(rows([f"a{n}" for n in range(30)], qty="12,345"))  # a wider column
+        await pilot.pause()
+        same()
+        table.sync(varied_rows())  # styled, right-justified, wide, empty and odd cells
+        await pilot.pause()
+        table.scroll_to(x=0, y=0, animate=False)
+        await pilot.pause()
+        same()
+        table.move_cursor(row=2)
         await pilot.pause()
         same()
         await pilot.resize_terminal(60, 12)  # narrower: columns give way

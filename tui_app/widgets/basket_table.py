@@ -19,8 +19,9 @@ as text, never read as markup.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from rich.cells import cell_len
@@ -59,6 +60,7 @@ _RIGHT = {"qty", "unit", "total"}
 # table (the Basket screen at 80 columns): hidden whole rather than left
 # behind a sideways scroll.
 GIVE_WAY = ("version", "type", "unit", "item")
+PLACED_MAX = 2048  # cell styles kept with their place: some seven screenfuls
 
 
 @dataclass
@@ -96,6 +98,7 @@ class _Frame(NamedTuple):
     cursor_row: int
     hover_row: int
     look: _CellLook
+    cells_of: Callable[[dict[str, str]], tuple[str, ...]]  # a row's cells, in column order
 
 
 class Row(NamedTuple):
@@ -157,7 +160,11 @@ class BasketTable(DataTable[str]):
         self._frame: _Frame | None = None
         self._frame_row_styles: dict[tuple[object, ...], Style] = {}
         self._cell_style_cache: dict[tuple[Style, Style, Style, str], tuple[Style, Style]] = {}
-        self._metas: LRUCache[tuple[int, int], Style] = LRUCache(4096)
+        # (id of a padding style, of a text style, row, column) -> the two with
+        # the cell's place (see _cell_segments)
+        self._placed_styles: dict[tuple[int, int, int, int], tuple[Style, Style]] = {}
+        self._rich_drawn = False  # a cell of the line being drawn went through Rich
+        self._edge_metas: dict[int, Style] = {}  # row -> the place of its blank end
 
     # ------------------------------------------------------------- rows
 
@@ -400,6 +407,7 @@ class BasketTable(DataTable[str]):
             and not self._labelled_row_exists and self.header_height == 1,
             self.show_header, self.zebra_stripes, self.row_count,
             self.cursor_coordinate.row, self.hover_coordinate.row, look,
+            itemgetter(*(str(column.key.value) for column in columns)),  # 8 columns: a tuple
         )
 
     def render_line(self, y: int) -> Strip:
@@ -422,8 +430,8 @@ class BasketTable(DataTable[str]):
         if index == -1:
             values: tuple[str, ...] = tuple(column.label.plain for column in columns)
         else:
-            data = self._data[self._row_locations.get_key(index)]
-            values = tuple(data[column.key] for column in columns)
+            # The cells are keyed by str (see _add_rows): found at C speed.
+            values = frame.cells_of(self._data[self._row_locations.get_key(index)])
         look = frame.look
         key = (
             index, values, cursor, hover, widths, width, scroll_x, base_style,
@@ -431,32 +439,41 @@ class BasketTable(DataTable[str]):
         )
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._strips[key] = self._draw_line(index, widths, width, scroll_x,
-                                                       base_style, cursor, hover, look)
+            strip = self._strips[key] = self._draw_line(index, values, columns, widths, width,
+                                                       scroll_x, base_style, cursor, hover, look)
         return strip
 
-    def _draw_line(self, index: int, widths: tuple[int, ...], width: int, scroll_x: int,
-                   base_style: Style, cursor: bool, hover: bool, look: _CellLook) -> Strip:
+    def _draw_line(self, index: int, values: tuple[str, ...], columns: list[Column],
+                   widths: tuple[int, ...], width: int, scroll_x: int, base_style: Style,
+                   cursor: bool, hover: bool, look: _CellLook) -> Strip:
         """One row (or the header, ``index`` -1) as ``DataTable._render_line``
         draws it for a row cursor with no fixed rows, columns or labels."""
         row_style = self._row_style(index, base_style)
-        row = None if index == -1 else self._data[self._row_locations.get_key(index)]
+        self._rich_drawn = False
         segments: list[Segment] = []
-        column_keys = self._column_locations.get_key
-        for column_index, column_width in enumerate(widths):
-            column_key = column_keys(column_index)
-            value = None if row is None else row[column_key]
-            segments.extend(self._cell_segments(index, column_index, column_key, value,
-                                                row_style, column_width, cursor, hover, look))
+        for column_index, (column, column_width, value) in enumerate(
+            zip(columns, widths, values, strict=True)
+        ):
+            segments.extend(self._cell_segments(
+                index, column_index, column.key, None if index == -1 else value,
+                row_style, column_width, cursor, hover, look))
         extend, _ = self._get_styles_to_render_cell(
             index == -1, False, False, hover, cursor, look.show_cursor,
             look.show_hover_cursor, False, False,
         )
-        extend = row_style + extend
-        extend += Style.from_meta({"row": index, "column": 0, "out_of_bounds": True})
+        edge = self._edge_metas.get(index)
+        if edge is None:
+            if len(self._edge_metas) > PLACED_MAX:
+                self._edge_metas.clear()
+            edge = self._edge_metas[index] = Style.from_meta(
+                {"row": index, "column": 0, "out_of_bounds": True})
+        extend = row_style + extend + edge
         segments.append(Segment(" " * max(0, width - sum(widths)), extend))
         cropped = line_crop(segments, scroll_x, scroll_x + width, width)
-        return Strip(cropped).adjust_cell_length(width, base_style).simplify()
+        strip = Strip(cropped).adjust_cell_length(width, base_style)
+        # Cells drawn here come simplified (see _cell_segments); one through
+        # Rich may not.
+        return strip.simplify() if self._rich_drawn else strip
 
     def _cell_look(self) -> _CellLook:
         """The table's settings every cell is drawn by: read once a frame,
@@ -471,6 +488,7 @@ class BasketTable(DataTable[str]):
         super().notify_style_update()
         self._strips.clear()
         self._cell_style_cache.clear()
+        self._placed_styles.clear()  # keyed by the ids of the styles just let go
 
     def _render_cell(
         self,
@@ -503,6 +521,7 @@ class BasketTable(DataTable[str]):
         if header:
             label = self.columns[column_key].label
             if label.spans or label.style or label.justify not in (None, "default"):
+                self._rich_drawn = True
                 return super()._render_cell(row_index, column_index, base_style, width,
                                             cursor, hover)[0]
             value, style, right = label.plain, "", False
@@ -519,6 +538,7 @@ class BasketTable(DataTable[str]):
         if fill < 0 or "\n" in value:
             # Not for a displayed cell, except for a moment when a cell has
             # grown and its column not yet: drawn through Rich then.
+            self._rich_drawn = True
             return self.rich_cell(row_index, column_index, base_style, width, cursor, hover)[0]
         is_fixed = not header and (row_index < look.fixed_rows
                                    or column_index < look.fixed_columns)
@@ -529,19 +549,31 @@ class BasketTable(DataTable[str]):
         plain, text = self._cell_styles(base_style, component, post, style)
         # The cell's place, which a mouse click reads, comes last: Rich adds
         # styles attribute by attribute, so the result is the one Rich makes
-        # adding it first (the test compares them).
-        meta = self._metas.get((row_index, column_index))
-        if meta is None:
-            meta = self._metas[row_index, column_index] = Style.from_meta(
-                {"row": row_index, "column": column_index})
-        plain, text = plain + meta, text + meta
+        # adding it first (the test compares them). Kept by place and look:
+        # the lines of the next basket are drawn at the same places.
+        # Keyed by the styles' ids (they live in _cell_style_cache, cleared
+        # with this): a tuple of ints hashes at C speed, a Style in Python.
+        place = (id(plain), id(text), row_index, column_index)
+        placed = self._placed_styles.get(place)
+        if placed is None:
+            if len(self._placed_styles) > PLACED_MAX:
+                self._placed_styles.clear()
+            meta = Style.from_meta({"row": row_index, "column": column_index})
+            placed = self._placed_styles[place] = (plain + meta, text + meta)
+        plain, text = placed
+        if not style:
+            # Padding and text alike: one segment, as Strip.simplify would
+            # make of the three (so the line needs no simplify).
+            line = (f"{' ' * (pad + fill)}{value}{' ' * pad}" if right
+                    else f"{' ' * pad}{value}{' ' * (fill + pad)}")
+            return [Segment(line, plain)] if line else []
         if right:
-            line = [Segment(" " * pad, plain), Segment(" " * fill + value, text),
-                    Segment(" " * pad, plain)]
+            segments = [Segment(" " * pad, plain), Segment(" " * fill + value, text),
+                        Segment(" " * pad, plain)]
         else:
-            line = [Segment(" " * pad, plain), Segment(value, text),
-                    Segment(" " * (fill + pad), plain)]
-        return [segment for segment in line if segment.text]
+            segments = [Segment(" " * pad, plain), Segment(value, text),
+                        Segment(" " * (fill + pad), plain)]
+        return [segment for segment in segments if segment.text]
 
     def _cell_styles(self, base: Style, component: Style, post: Style,
                      own: str) -> tuple[Style, Style]:
