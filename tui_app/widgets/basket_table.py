@@ -150,7 +150,7 @@ class BasketTable(DataTable[str]):
         self.shown: dict[str, tuple[str, ...]] = {}
         # Each row's cells as last given to sync: given again, its shown cells
         # are known without looking into its strings again (the screen keeps
-        # an unchanged line's strings, so the tuples compare by identity).
+        # an unchanged line's strings, so equal tuples compare by identity).
         self._given: dict[str, tuple[str, ...]] = {}
         for key, label in COLUMNS:
             column_key = self.add_column(label, key=key)
@@ -188,16 +188,20 @@ class BasketTable(DataTable[str]):
             self.remove_row(key)
             del self.shown[key]
         added: list[tuple[str, tuple[str, ...]]] = []
+        changed: list[str] = []  # rows whose cells changed within their columns' widths
         for key, cells in wanted.items():
             before = self.shown.get(key)
             if before is None:
                 added.append((key, cells))
             elif before != cells:
-                for column, new, old in zip(COLUMN_KEYS, cells, before, strict=True):
-                    if new != old:
-                        self.update_cell(key, column, new,
-                                         update_width=self._may_resize(column, new, old))
+                self._change_row(key, cells, before, changed)
             self.shown[key] = cells
+        for key in changed:
+            # Only the row is drawn again (update_cell redraws the whole
+            # table: 32 lines for a quantity changed in a 500-line basket).
+            index = self._row_locations.get(key)  # type: ignore[arg-type]  # str finds it
+            if index is not None:
+                self.refresh_row(index)
         self._add_rows(added)
         if list(self.shown) != list(wanted):
             # The server reordered items (new rows are appended above): rare,
@@ -206,6 +210,24 @@ class BasketTable(DataTable[str]):
         elif gone and keep in wanted:
             self.move_cursor(row=list(wanted).index(keep), animate=False)
         self._settle_dimensions()
+
+    def _change_row(self, key: str, cells: tuple[str, ...], before: tuple[str, ...],
+                    changed: list[str]) -> None:
+        """Put a row's new cells in place; it goes in ``changed`` when no
+        column's width changes with it (else the whole table is redrawn)."""
+        row = self._data[key]  # a str finds its RowKey
+        resized = False
+        for column, new, old in zip(COLUMN_KEYS, cells, before, strict=True):
+            if new == old:
+                continue
+            if self._may_resize(column, new, old):
+                self.update_cell(key, column, new, update_width=True)
+                resized = True
+            else:
+                row[column] = new  # a str finds its ColumnKey, if the row has those
+        self._update_count += 1  # DataTable's own caches go by it
+        if not resized:
+            changed.append(key)
 
     def _may_resize(self, column: str, new: str, old: str) -> bool:
         """Whether a cell changing from ``old`` to ``new`` can change its
