@@ -83,9 +83,17 @@ def staged_status(actions: list[OrderAction]) -> str:
     return "staged: " + ", ".join(parts)
 
 
-def _exact(value: object) -> tuple[type, object]:
-    """A value with its type, so ``True``, ``1`` and ``1.0`` are told apart."""
-    return type(value), value
+def _status(item_id: str | None, blocked: set[str], problems: dict[str, list[str]],
+            staged: dict[str, list[OrderAction]]) -> str:
+    """What the server and the staged actions say of an item, in words."""
+    status = []
+    if item_id in blocked:
+        status.append("✗ blocked")
+    elif item_id in problems:
+        status.append("! " + ", ".join(dict.fromkeys(problems[item_id])))
+    if item_id in staged:
+        status.append(staged_status(staged[item_id]))
+    return " · ".join(status)
 
 
 class BasketScreen(AppScreen):
@@ -261,57 +269,50 @@ another window); the summary says when the server last confirmed it.
             if action.orderItemId:
                 staged.setdefault(action.orderItemId, []).append(action)
         rows: list[Row] = []
-        self.items_by_key = {}
+        self.items_by_key = items_by_key = {}
         if self._cells_offers is not workspace.offers:  # names may come from the catalogue
             self._cells, self._cells_offers = {}, workspace.offers
         self._cells_before, self._cells = self._cells, {}
         self._line_cells = {}  # this redraw's: lines alike but for their id
+        marked = bool(blocked or problems or staged)
         for index, item in enumerate(basket.items):
             key = item.id or f"#{index}"
-            while key in self.items_by_key:  # a server that repeats ids still shows each line
+            while key in items_by_key:  # a server that repeats ids still shows each line
                 key += "'"
-            self.items_by_key[key] = item
-            status = []
-            if item.id in blocked:
-                status.append("✗ blocked")
-            elif item.id in problems:
-                status.append("! " + ", ".join(dict.fromkeys(problems[item.id])))
-            if item.id in staged:
-                status.append(staged_status(staged[item.id]))
-            cells = self._item_cells(item)
-            cells = (*cells[:5], " · ".join(status), *cells[5:])
-            rows.append(Row(key, cells))
+            items_by_key[key] = item
+            status = _status(item.id, blocked, problems, staged) if marked else ""
+            rows.append(Row(key, self._item_cells(item, status)))
         return rows
 
-    def _item_cells(self, item: BasketItem) -> tuple[str, ...]:
-        """An item's cells but its status, as text. Kept from the last redraw
-        by every value they are made from, so a reply that changes one line
-        of 500 formats one line (profile: ~16 ms a redraw of 500 items, most
-        of it prices); and all but the id by the values they are made from,
-        so the lines of a new basket that repeat an offer, quantity and price
+    def _item_cells(self, item: BasketItem, status: str) -> tuple[str, ...]:
+        """An item's cells, as text. Kept from the last redraw by every value
+        they are made from, so a reply that changes one line of 500 formats
+        one line (profile: ~16 ms a redraw of 500 items, most of it prices);
+        and all but the id and status by the values they are made from, so
+        the lines of a new basket that repeat an offer, quantity and price
         are formatted once."""
-        offer, price, total = item.offer, item.price, item.lineTotal
+        offer, price, total, quantity = item.offer, item.price, item.lineTotal, item.quantity
         facts = (
-            _exact(item.quantity), item.type,
+            type(quantity), quantity, item.type,  # with its type: 1, 1.0 and True differ
             (offer.id, offer.name, offer.version) if offer else None,
-            (_exact(price.amount), price.currency) if price else None,
-            (_exact(total.amount), total.currency) if total else None,
+            (type(price.amount), price.amount, price.currency) if price else None,
+            (type(total.amount), total.amount, total.currency) if total else None,
         )
-        key = (item.id, facts)
-        cells = self._cells.get(key) or self._cells_before.get(key)
+        key = (item.id, status, facts)
+        cells = self._cells_before.get(key)
         if cells is None:
             rest = self._line_cells.get(facts)
             if rest is None:
                 rest = self._line_cells[facts] = (
                     (offer.name if offer and offer.name else None)
                     or self.workspace.offer_name(offer.id if offer else None),
-                    quantity_text(item.quantity),
+                    quantity_text(quantity),
                     item_unit_price(item),
                     item_line_total(item),
                     item.type or "—",
                     short(offer.version if offer else None),
                 )
-            cells = (short(item.id), *rest)
+            cells = (short(item.id), *rest[:4], status, *rest[4:])
         self._cells[key] = cells
         return cells
 
