@@ -31,15 +31,23 @@ def frames_drawn(app) -> list[str]:
     return frames
 
 
-async def press_and_wait_for_verdict(pilot, frames: list[str]) -> float:
+async def validate_a_basket(pilot) -> tuple[list[str], float]:
+    """With a one-line basket on the Basket screen, v, sent as a terminal
+    sends it: every frame drawn until one showed the verdict (see
+    frames_drawn), and how long that took."""
     app = pilot.app
+    await ready(pilot)
+    await initiate(pilot, ("Digital Monthly", 1))
+    app.switch_mode("basket")
+    await pilot.pause()
+    frames = frames_drawn(app)
     started = time.monotonic()
     app._driver.send_message(events.Key("v", "v"))  # no wait, as a terminal
     deadline = started + 15
     while not (frames and frames[-1].startswith("✓")):
         assert time.monotonic() < deadline, f"no verdict drawn: {frames}"
         await asyncio.sleep(0.001)
-    return time.monotonic() - started
+    return frames, time.monotonic() - started
 
 
 async def test_a_quick_reply_is_drawn_in_the_frame_that_shows_the_key_was_taken(
@@ -49,12 +57,7 @@ async def test_a_quick_reply_is_drawn_in_the_frame_that_shows_the_key_was_taken(
     monkeypatch.setattr(repaint_hold, "HOLD_MAX", 30.0)
     app = build_app(tmp_path, sandbox, first_screen="validation")
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        await initiate(pilot, ("Digital Monthly", 1))
-        app.switch_mode("basket")
-        await pilot.pause()
-        frames = frames_drawn(app)
-        await press_and_wait_for_verdict(pilot, frames)
+        frames, _took = await validate_a_basket(pilot)
         # No frame in between, saying "Validating…": the first one drawn has the verdict.
         assert all(frame.startswith("✓") for frame in frames), frames
         assert app._batch_count == 0  # and nothing is held once it is drawn
@@ -65,12 +68,7 @@ async def test_a_slow_reply_leaves_the_screen_drawn_meanwhile(tmp_path):
     with SandboxServer(faults=FaultPlan(latency_ms=(400, 400))) as slow:
         app = build_app(tmp_path, slow, first_screen="validation")
         async with app.run_test(size=(100, 30)) as pilot:
-            await ready(pilot)
-            await initiate(pilot, ("Digital Monthly", 1))
-            app.switch_mode("basket")
-            await pilot.pause()
-            frames = frames_drawn(app)
-            took = await press_and_wait_for_verdict(pilot, frames)
+            frames, took = await validate_a_basket(pilot)
             assert took >= 0.4
             # The frame showing the app at work came while the server waited.
             assert len(frames) >= 2 and not frames[0].startswith("✓"), frames
