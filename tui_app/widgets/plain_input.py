@@ -7,6 +7,13 @@ reverses it. Here each such character is drawn as a visible stand-in one cell
 wide (␛, ␀, ␉, ␊ …); the value itself is untouched, so the form's checks can
 name the character and nothing the user typed is lost.
 
+Keys come in the order they were typed. Textual's Input inserts a printable
+key itself but lets an editing key it binds (backspace, arrows, home,
+delete …) bubble up to the App, which runs the binding a few hops later: when
+a terminal hands over several keys in one read (fast typing, a slow link), a
+key typed after it was applied first ("1", then x ⌫ 7, came out "1x"). Here
+the Input runs its own bindings as their keys arrive.
+
 Textual's Input also keeps only the first line of a multi-line paste, without
 a word. A truncated id that then passes every check would be sent; this Input
 keeps the whole paste (bar trailing line breaks, which a copied line often
@@ -41,6 +48,23 @@ class PlainInput(Input):
         if self.password:
             return position
         return cell_len(visible(self.value[:position]))
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not event.is_printable:
+            # What App._check_bindings would do once the key reached it: the
+            # focused widget's own bindings come first, so the outcome is the
+            # same, only in the order typed. Priority bindings were checked
+            # before the key was handed to the Input.
+            bindings = self._bindings
+            if self.app._keymap:  # as the App reads them: with the user's keymap
+                bindings = bindings.copy()
+                bindings.apply_keymap(self.app._keymap)
+            for binding in bindings.key_to_bindings.get(event.key, ()):
+                if not binding.priority and await self.app.run_action(binding.action, self):
+                    event.stop()
+                    event.prevent_default()
+                    return
+        await super()._on_key(event)
 
     def _on_paste(self, event: events.Paste) -> None:
         event.prevent_default()  # not Input's own handler, which keeps one line
