@@ -6,10 +6,10 @@ one after the other, the first frame (6-10 ms for a whole screen after a
 dialog) ran while the reply waited: anyio yields to the event loop before
 it writes to the socket, so the repaint even went before the request. Now
 the repaint is held from the key until the reply has been shown, and one
-frame shows both; never longer than ``HOLD_MAX``, Textual's own delay for
-the same purpose (``App.delay_update``), so a slow server never leaves the
-screen behind for longer than a blink. Keys are read and handled meanwhile:
-only drawing waits.
+frame shows both; never longer than ``HOLD_MAX``, about one frame (Textual
+holds a screen switch the same way with ``App.delay_update``, for 50 ms), so
+a slow server gets the busy frame while it works. Keys are read and handled
+meanwhile: only drawing waits.
 """
 
 from __future__ import annotations
