@@ -223,26 +223,86 @@ async def test_a_restyle_that_changes_nothing_keeps_the_lines_and_a_new_theme_re
         assert drawn(tree) == blurred
 
 
-async def test_lines_drawn_with_the_style_of_the_frame_are_the_trees_own():
-    """JsonTree works out its style once a frame, not once a line: the lines
-    are the ones Tree.render_line draws, scrolled or not."""
+def ours_and_trees(tree: JsonTree) -> tuple[list, list]:
+    """Every visible line as JsonTree draws it in a frame, and as Tree itself
+    draws it (Tree.render_line, its line cache emptied first)."""
+    tree._frame_style, tree._frame_look = tree.rich_style, tree._look()
+    try:
+        tree._line_cache.clear()
+        ours = [list(tree.render_line(y)) for y in range(tree.size.height)]
+    finally:
+        tree._frame_style = tree._frame_look = None
+        tree._frame_guides.clear()
+    tree._line_cache.clear()
+    theirs = [list(Tree.render_line(tree, y)) for y in range(tree.size.height)]
+    return ours, theirs
+
+
+async def test_lines_drawn_with_the_look_of_the_frame_are_the_trees_own():
+    """JsonTree works out its style, component styles and guides once a frame
+    and assembles each line's text itself: the lines are the very segments
+    Tree.render_line draws, in every state a line can be in."""
     app = TreeApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        tree = app.query_one("#lazy", JsonTree)
+        hostile = {"[b]x[/b]\x1b[31m": "\x00\u202e\t[red]v", "wide 表": [{"k": "\x07"}]}
+        tree.show("reply \x1b[2J", {**REPLY, "odd": hostile})
+        tree.focus()
+        await pilot.pause()
+        await open_everything(pilot, tree)
+
+        async def check(state: str) -> None:
+            await pilot.pause()
+            ours, theirs = ours_and_trees(tree)
+            assert ours == theirs, state
+            assert any(segment.text.strip() for line in ours for segment in line), state
+
+        for scroll in (0, 7, 40):
+            tree.scroll_to(y=scroll, animate=False)
+            await check(f"scrolled to {scroll}")
+        tree.scroll_to(x=5, y=3, animate=False)
+        await check("scrolled sideways")
+        # An open branch at the top: the guides of everything under it are
+        # drawn in the selected style while the cursor is on it, and in the
+        # hover style while the mouse is over it.
+        branch = next(index for index, line in enumerate(tree._tree_lines)
+                      if len(line.path) > 1
+                      and any(child.children for child in line.node.children[:3]))
+        tree.scroll_to(x=0, y=branch - 1, animate=False)
+        tree.cursor_line = branch
+        await check("cursor")
+        tree.cursor_line = branch - 1
+        tree.hover_line = branch
+        tree._tree_lines[branch].node._hover = True
+        await check("hover")
+        tree.blur()
+        await check("blurred")
+        tree.focus()
+        tree.guide_depth = 6
+        await check("deeper guides")
+        tree.show_guides = False
+        await check("no guides")
+        tree.show_guides = True
+        app.screen.add_class("alt")  # the labels' colour from another rule
+        await check("restyled")
+
+
+class GuidesApp(TreeApp):
+    CSS = TreeApp.CSS + """
+    JsonTree > .tree--guides { color: transparent; }
+    JsonTree > .tree--guides-selected { text-style: bold; }
+    """
+
+
+async def test_guides_hidden_by_colour_are_drawn_as_tree_draws_them():
+    app = GuidesApp()
     async with app.run_test(size=(60, 12)) as pilot:
         tree = app.query_one("#lazy", JsonTree)
         tree.show("reply", REPLY)
         tree.focus()
         await pilot.pause()
         await open_everything(pilot, tree)
-        for scroll in (0, 7):
-            tree.scroll_to(y=scroll, animate=False)
-            await pilot.pause()
-            assert tree.scroll_offset.y == scroll
-            tree._frame_style = tree.rich_style
-            try:
-                ours = [list(tree.render_line(y)) for y in range(tree.size.height)]
-            finally:
-                tree._frame_style = None
-            tree._invalidate()
-            theirs = [list(Tree.render_line(tree, y)) for y in range(tree.size.height)]
-            assert ours == theirs
-            assert any(segment.text.strip() for line in ours for segment in line)
+        tree.cursor_line = 6
+        await pilot.pause()
+        ours, theirs = ours_and_trees(tree)
+        assert ours == theirs

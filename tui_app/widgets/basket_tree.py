@@ -21,14 +21,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
+from rich.cells import cell_len
 from rich.style import Style
-from rich.text import Text
+from rich.text import Span, Text
+from textual._segment_tools import line_pad
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import Tree
+from textual.widgets._tree import TOGGLE_STYLE, _TreeLine
 from textual.widgets.tree import TreeNode
 
 from tui_app.formatting import CELL_MAX, NAME_MAX, shown
@@ -131,6 +134,24 @@ def leaf_label(key: str | int, value: Any) -> Text:
     return text
 
 
+class _Look(NamedTuple):
+    """What every line of a frame is drawn with (Tree works it out per line)."""
+
+    width: int
+    pad_width: int
+    has_focus: bool
+    guide: Style
+    guide_hover: Style
+    guide_selected: Style
+    base_hidden: bool
+    hover_hidden: bool
+    selected_hidden: bool
+    highlight_line: Style
+    label: Style
+    highlight: Style
+    cursor: Style
+
+
 class JsonTree(Tree[Branch | None]):
     DEFAULT_CSS = """
     JsonTree { height: 1fr; }
@@ -143,6 +164,8 @@ class JsonTree(Tree[Branch | None]):
         self._drawn_look: object = None  # the styles its drawn lines were made with
         self._look_may_differ = True
         self._frame_style: Style | None = None  # while a frame is drawn
+        self._frame_look: _Look | None = None  # likewise
+        self._frame_guides: dict[tuple[Style, bool], tuple[str, str, str, str]] = {}
 
     def notify_style_update(self) -> None:
         """Textual restyles every widget of a screen each time the screen is
@@ -170,12 +193,15 @@ class JsonTree(Tree[Branch | None]):
                 self._clear_line_cache()
                 self._updates += 1
         # The widget's style, which Tree works out again for every line (it
-        # walks every ancestor: a third of drawing a line), once a frame.
+        # walks every ancestor: a third of drawing a line), once a frame;
+        # and the component styles and sizes every line is drawn with.
         self._frame_style = self.rich_style
+        self._frame_look = self._look()
         try:
             return super().render_lines(crop)
         finally:
-            self._frame_style = None
+            self._frame_style = self._frame_look = None
+            self._frame_guides.clear()
 
     def render_line(self, y: int) -> Strip:
         style = self._frame_style
@@ -183,6 +209,124 @@ class JsonTree(Tree[Branch | None]):
             return super().render_line(y)
         scroll_x, scroll_y = self.scroll_offset
         return self._render_line(y + scroll_y, scroll_x, scroll_x + self.size.width, style)
+
+    def _look(self) -> _Look:
+        width = self.size.width
+        rich = self.get_component_rich_style
+        guide = rich("tree--guides", partial=True)
+        return _Look(
+            width=width,
+            pad_width=max(self.virtual_size.width, width),
+            has_focus=self.has_focus,
+            guide=guide,
+            guide_hover=guide + rich("tree--guides-hover", partial=True),
+            guide_selected=guide + rich("tree--guides-selected", partial=True),
+            base_hidden=self.get_component_styles("tree--guides").color.a == 0,
+            hover_hidden=self.get_component_styles("tree--guides-hover").color.a == 0,
+            selected_hidden=self.get_component_styles("tree--guides-selected").color.a == 0,
+            highlight_line=rich("tree--highlight-line"),
+            label=rich("tree--label", partial=True),
+            highlight=rich("tree--highlight", partial=True),
+            cursor=rich("tree--cursor", partial=False),
+        )
+
+    def _guides(self, style: Style, hidden: bool) -> tuple[str, str, str, str]:
+        """Space, vertical, terminator and cross, as Tree draws them in ``style``."""
+        key = (style, hidden)
+        guides = self._frame_guides.get(key)
+        if guides is None:
+            if self.show_guides and not hidden:
+                lines = self.LINES["default"]
+                if style.bold:
+                    lines = self.LINES["bold"]
+                elif style.underline2:
+                    lines = self.LINES["double"]
+            else:
+                lines = ("  ", "  ", "  ", "  ")
+            depth = max(0, self.guide_depth - 2)
+            space, vertical, terminator, cross = (f"{c[0]}{c[1] * depth} " for c in lines)
+            guides = self._frame_guides[key] = (space, vertical, terminator, cross)
+        return guides
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        """Tree's line, with what every line shares worked out once a frame
+        and the label's text assembled in one go (Tree builds three Texts a
+        line and asks for seven component styles: most of drawing one)."""
+        look = self._frame_look
+        if look is None:
+            return super()._render_line(y, x1, x2, base_style)
+        tree_lines = self._tree_lines
+        if y >= len(tree_lines):
+            return Strip.blank(look.width, base_style)
+        line = tree_lines[y]
+        is_hover = self.hover_line >= 0 and any(node._hover for node in line.path)
+        cache_key = (y, is_hover, look.width, self._updates, self._pseudo_class_state,
+                     tuple(node._updates for node in line.path))
+        strip = self._line_cache.get(cache_key)
+        if strip is None:
+            strip = self._line_cache[cache_key] = self._draw(y, line, is_hover, base_style, look)
+        return strip.crop(x1, x2)
+
+    def _draw(self, y: int, line: _TreeLine[Branch | None], is_hover: bool,
+              base_style: Style, look: _Look) -> Strip:
+        """The text and spans Tree.render_line puts together for a line (its
+        guides, then render_label's icon and label, then the node's place),
+        rendered by Rich as Tree's are: the same segments."""
+        path, node = line.path, line.path[-1]
+        line_style = (look.highlight_line if is_hover else base_style) + Style(meta={"line": y})
+        parts: list[str] = []
+        spans: list[Span] = []
+        offset = 0
+
+        def add(text: str, style: Style | str) -> None:  # as Text.append(text, style)
+            nonlocal offset
+            parts.append(text)
+            end = offset + len(text)
+            if style:
+                spans.append(Span(offset, end, style))
+            offset = end
+
+        guide_style, hover = look.guide, path[0]._hover
+        selected = path[0]._selected and look.has_focus
+        hidden = True
+        for step in path[1:]:
+            hidden = look.base_hidden
+            if hover:
+                guide_style, hidden = look.guide_hover, look.hover_hidden
+            if selected:
+                guide_style, hidden = look.guide_selected, look.selected_hidden
+            if step is not node:
+                space, vertical, _, _ = self._guides(guide_style, hidden)
+                add(space if step.is_last else vertical, guide_style)
+            hover = hover or step._hover
+            selected = (selected or step._selected) and look.has_focus
+        if len(path) > 1:
+            _, _, terminator, cross = self._guides(guide_style, hidden)
+            add(terminator if line.last else cross, guide_style)
+
+        label_style = look.label
+        if self.hover_line == y:
+            label_style += look.highlight
+        if self.cursor_line == y:
+            label_style += look.cursor
+        start = offset
+        if node._allow_expand:
+            add(self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE,
+                line_style + TOGGLE_STYLE)
+        label = node._label
+        if label.plain:
+            label_start = offset
+            if label.style:
+                spans.append(Span(label_start, label_start + len(label.plain), label.style))
+            spans.extend(Span(s + label_start, e + label_start, style)
+                         for s, e, style in label.spans)
+            add(label.plain, label_style)
+        if offset > start:
+            spans.append(Span(start, offset, Style(meta={"node": node._id})))
+
+        plain = "".join(parts)  # labels are shown(): no control codes for Text to drop
+        segments = list(Text(plain, style=line_style, spans=spans).render(self.app.console))
+        return Strip(line_pad(segments, 0, look.pad_width - cell_len(plain), line_style))
 
     def show(self, label: str, value: Any) -> None:
         """Show ``value`` (JSON, or a pydantic model shown as its JSON dump)
