@@ -10,7 +10,7 @@ from tui_app.services.api.cookies import (
     refusing_jar,
     render_template,
 )
-from tui_app.services.api.exchange import ExchangeLog
+from tui_app.services.api.exchange import SECRET_KEYS, ExchangeLog
 from tui_app.services.api.tokens import decode_unverified, describe_expiry
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJvcmdfbmFtZSI6Ik5vcnRod2luZCIsImV4cCI6NDEwMjQ0NDgwMH0.sig-SECRET"
@@ -64,6 +64,8 @@ def test_secret_keys_are_masked_however_a_server_spells_them():
         # Not ASCII: the Kelvin sign lower-cases to "k"; and with a "£" around.
         json.dumps(big | {"name": "£9.99", "to\u212aen": "abc123"}, ensure_ascii=False),
         json.dumps(big | {"naïve": "£", "PassWord": "abc123"}, ensure_ascii=False),
+        # Every key, each with a backslash (but no escape that spells one) about.
+        *(json.dumps(big | {"path": "C:\\x", key.upper(): "abc123"}) for key in SECRET_KEYS),
     ):
         entry = record(ExchangeLog(), response_body=body,
                        response_headers=[("Content-Type", "application/json")])

@@ -114,6 +114,10 @@ def _redact_json(value: object) -> object:
 # than one regular expression of them all, and lower-casing bytes (ASCII
 # only) about a tenth of lower-casing text (500-item reply: 3.2 -> 1.8 ms).
 _QUOTED_SECRET_KEYS = tuple(f'"{key}"'.encode() for key in sorted(SECRET_KEYS))
+# How those keys end, quoted: what a body with none of them lacks, found in
+# three searches instead of seven (a key is only looked for when its ending is
+# there).
+_QUOTED_KEY_ENDINGS = tuple(sorted({f'{key.rsplit("_", 1)[-1]}"'.encode() for key in SECRET_KEYS}))
 # The one character outside ASCII whose lower case is in a secret key: the
 # Kelvin sign, "k". (U+0130 lower-cases to "i" and a combining dot: no key.)
 _KELVIN = "\u212a"
@@ -122,11 +126,20 @@ _KELVIN = "\u212a"
 def _may_hold_secret_keys(body: str) -> bool:
     """False only when no secret key can be in this JSON text: none appears
     quoted (compared as _redact_json compares them), and no backslash-u escape could
-    spell one. Lets a 500-line order skip a parse and a walk."""
-    if "\\u" in body or _KELVIN in body:
+    spell one. Lets a 500-line order skip a parse and a walk. Each search is
+    one C can do quickly: the Kelvin sign in text of narrower characters is
+    known absent at once, a single byte is found by memchr, and the keys are
+    looked for only where one of their endings is (500-item reply: 1.7 ->
+    0.8 ms)."""
+    if _KELVIN in body:
         return True
-    lowered = body.encode("utf-8", "surrogatepass").lower()
-    return any(key in lowered for key in _QUOTED_SECRET_KEYS)
+    encoded = body.encode("utf-8", "surrogatepass")
+    if b"\\" in encoded and b"\\u" in encoded:
+        return True
+    lowered = encoded.lower()
+    return any(ending in lowered for ending in _QUOTED_KEY_ENDINGS) and any(
+        key in lowered for key in _QUOTED_SECRET_KEYS
+    )
 
 
 def redact_body(body: str, content_type: str | None) -> str:
