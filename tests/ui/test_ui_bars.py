@@ -93,3 +93,40 @@ async def test_at_80_columns_every_tab_keeps_a_name_on_every_screen(tmp_path, sa
             line = str(app.screen.query_one(NavBar).render())
             for short in ("Prof", "Offers", "Basket", "Valid", "Insp", "Scen"):
                 assert short in line, (mode, line)
+
+
+async def test_the_key_bar_is_drawn_again_only_when_a_key_on_it_changed(tmp_path, sandbox):
+    """Shown again with the same keys (a switch of screens), the bar keeps the
+    line it drew; a key that becomes possible or impossible is drawn anew."""
+    app = build_app(tmp_path, sandbox)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        await initiate(pilot, ("Digital Monthly", 1))
+        app.switch_mode("basket")
+        await settle(pilot)
+        screen = app.screen
+        bar = screen.query_one(KeyBar)
+        drawn: list[str] = []
+        render = bar.render
+
+        def counting_render():
+            line = render()
+            drawn.append(str(line))
+            return line
+
+        bar.render = counting_render
+        for mode in ("offers", "basket", "validation", "basket"):
+            app.switch_mode(mode)
+            await settle(pilot)
+        assert drawn == []
+        assert "Remove" in str(render())
+
+        # Staged changes: their keys become possible, and the bar shows it.
+        await pilot.press("s")  # stage mode
+        await settle(pilot)
+        before = len(drawn)
+        assert not screen.active_bindings["u"][2]  # "Send staged", drawn dim
+        await pilot.press("x")  # a removal, staged: now it can be sent
+        await settle(pilot)
+        assert app.workspace.staged and screen.active_bindings["u"][2]
+        assert len(drawn) > before and drawn[-1] == str(render())
