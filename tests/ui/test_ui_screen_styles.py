@@ -85,3 +85,59 @@ async def test_the_first_screen_is_styled_as_it_mounts_and_not_again(
         app.refresh_css(animate=False)
         await settle(pilot)
         assert styles_of(screen) == shown_styles
+
+
+def drawn(screen) -> list[list[tuple[str, object]]]:
+    """The screen as the terminal gets it: text and style of every segment."""
+    return [[(segment.text, segment.style) for segment in strip]
+            for strip in screen._compositor.render_strips()]
+
+
+@pytest.mark.parametrize("mode", ["basket", "validation"])
+async def test_a_screen_shown_again_keeps_its_background_and_draws_what_a_redraw_would(
+    tmp_path, sandbox, mode
+):
+    """Shown again with nothing app-wide changed, a screen is repainted whole
+    but its background is not drawn again; what it shows is what a screen
+    redrawn from nothing shows. A theme picked meanwhile draws it anew."""
+    app = build_app(tmp_path, sandbox, first_screen="offers")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await initiate(pilot, ("Digital Monthly", 1))
+        app.switch_mode(mode)
+        await settle(pilot)
+        screen = app.screen
+        background_lines: list[int] = []
+        render_line = screen.render_line
+
+        def counting(y: int):
+            background_lines.append(y)
+            return render_line(y)
+
+        screen.render_line = counting
+        app.switch_mode("offers")
+        await settle(pilot)
+        app.switch_mode(mode)
+        await settle(pilot)
+        assert background_lines == []
+        shown = drawn(screen)
+        screen._styles_cache.clear()
+        screen.refresh()
+        await settle(pilot)
+        assert background_lines, "the redraw drew the background"
+        assert drawn(screen) == shown
+
+        app.switch_mode("offers")
+        await settle(pilot)
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await settle(pilot)
+        background_lines.clear()
+        app.switch_mode(mode)
+        await settle(pilot)
+        assert len(background_lines) >= 30 - 2, "a new theme draws the background anew"
+        themed = drawn(screen)
+        assert themed != shown
+        screen._styles_cache.clear()
+        screen.refresh()
+        await settle(pilot)
+        assert drawn(screen) == themed
