@@ -129,8 +129,7 @@ class AppScreen(Screen[None]):
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Runs before Screen's own handler (Textual calls them down the MRO).
-        unchanged = self._app_style_state() == getattr(self, "_styled_for", None)
-        if event.refresh_styles and unchanged:
+        if event.refresh_styles and self._app_style_state() == getattr(self, "_styled_for", None):
             event.refresh_styles = False
         if getattr(self, "_context_stale", False):
             self._context_stale = False
@@ -142,10 +141,13 @@ class AppScreen(Screen[None]):
         is repainted whole as it is shown, as each batch of changes ends and
         as focus moves in it; each time it drew its 40 blank lines again
         (1.5-2 ms of each switch of screens, profile)."""
-        look = None if regions else self._background_look()
+        if regions:  # those lines are drawn again, with what the others were drawn with
+            super()._set_dirty(*regions)
+            return
+        look = self._background_look()
         if look is None or look != self._drawn_background:
             self._drawn_background = look
-            super()._set_dirty(*regions)
+            super()._set_dirty()
             return
         self._dirty_regions.clear()
         self._repaint_regions.clear()
@@ -154,7 +156,7 @@ class AppScreen(Screen[None]):
         if outer:
             self._repaint_regions.add(outer)
 
-    _drawn_background: object = None
+    _drawn_background: object = None  # what the lines it keeps were drawn from
 
     def _background_look(self) -> object:
         """What Textual draws the screen's own lines from (StylesCache.render_widget
