@@ -6,6 +6,7 @@ reaches it when it is shown."""
 from __future__ import annotations
 
 import pytest
+from textual.geometry import Region
 
 from pilot import build_app, initiate, ready, settle, styles_of
 
@@ -115,6 +116,17 @@ async def test_a_screen_shown_again_keeps_its_background_and_draws_what_a_redraw
             return render_line(y)
 
         screen.render_line = counting
+        app.switch_mode("offers")
+        await settle(pilot)
+        app.switch_mode(mode)
+        await settle(pilot)
+        assert background_lines == []
+        # Part of it repainted (a notice gone, say): those lines only, and the
+        # next switch still keeps the rest.
+        screen.refresh(Region(0, 0, 20, 2))
+        await settle(pilot)
+        assert sorted(set(background_lines)) == [0, 1]
+        background_lines.clear()
         app.switch_mode("offers")
         await settle(pilot)
         app.switch_mode(mode)
