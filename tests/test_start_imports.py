@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 START_UP = (
     "import sys\n"
-    "from tui_app.lean_imports import import_api_client, keep_trio_out\n"
+    "from tui_app.lean_imports import import_api_client, keep_pydantic_plugins_out, keep_trio_out\n"
     "keep_trio_out()\n"
+    "keep_pydantic_plugins_out()\n"
     "import tui_app.cli, tui_app.app\n"
     "from tui_app.app import SCREEN_MODULES, screen_class\n"
     "import_api_client()\n"
@@ -24,6 +25,7 @@ START_UP = (
     "import tui_app.sandbox.child\n"
 )
 LATER = ("pygments", "rich.syntax", "tomli", "rtoml", "sqlite3", "tui_app.sandbox.db",
+         "importlib.metadata",
          "tui_app.sandbox.server", "tui_app.services.scenarios.loading",
          "tui_app.services.scenarios.replay", "tui_app.services.scenarios.record")
 
@@ -55,3 +57,33 @@ def test_those_modules_do_load_when_their_screens_use_them(tmp_path):
     assert {"pygments", "rich.syntax", "tui_app.services.scenarios.loading"} <= set(
         loaded_after(used)
     )
+
+
+def test_models_are_checked_without_looking_for_pydantic_plugins():
+    """pydantic's plugin loader would import importlib.metadata and scan every
+    installed package the first time a model is checked; the app's stand-in
+    offers no plugins, and every model still checks as it should."""
+    checked = START_UP + (
+        "from tui_app.services.api.models import InitiateCheckout, ValidateResponse\n"
+        "from pydantic import ValidationError\n"
+        "from pydantic_core import SchemaValidator\n"
+        "ValidateResponse.model_validate({'id': 'basket-1', 'checkout': {'id': 'basket-1'},"
+        " 'invalid': {}})\n"
+        "assert type(ValidateResponse.__pydantic_validator__) is SchemaValidator\n"
+        "try:\n"
+        "    InitiateCheckout.model_validate({'order': {}})\n"
+        "except ValidationError as exc:\n"
+        "    assert exc.error_count() >= 4, exc\n"
+        "else:\n"
+        "    raise AssertionError('an empty order passed')\n"
+    )
+    assert loaded_after(checked) == []
+
+
+def test_a_process_that_loaded_the_plugin_loader_keeps_it():
+    import pydantic.plugin._loader as loader
+
+    from tui_app.lean_imports import keep_pydantic_plugins_out
+
+    keep_pydantic_plugins_out()
+    assert sys.modules["pydantic.plugin._loader"] is loader

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui_app import __version__
-from tui_app.lean_imports import import_httpx, keep_trio_out
+from tui_app.lean_imports import import_httpx, keep_pydantic_plugins_out, keep_trio_out
 
 if TYPE_CHECKING:
     from tui_app.services.store.paths import AppPaths
@@ -533,6 +533,7 @@ def entry() -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     keep_trio_out()
+    keep_pydantic_plugins_out()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -7,18 +7,36 @@ start-up time (and, imported in a thread, the UI's share of the interpreter).
 - httpx's own command line (``httpx._main``): it loads click, rich and
   pygments when they are installed, as the TUI installs them (~85 ms of
   importing httpx here, a third of the time `run` takes to start).
+- pydantic's plugin loader: the first time pydantic builds a validator it
+  imports importlib.metadata (with zipfile, csv and most of email) to look
+  through every installed package for pydantic plugins, ~15 ms before the
+  TUI's first paint (`python -X importtime`). The app uses none, and wants
+  none: a plugin sees every value validated, tokens included.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+import types
 
 
 def keep_trio_out() -> None:
     """Without trio httpcore simply offers no trio backend. A process that
     has imported trio already (a test session) keeps it."""
     sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
+
+
+def keep_pydantic_plugins_out() -> None:
+    """pydantic asks its plugin loader for plugins (``get_plugins``) as it
+    builds each validator; a stand-in loader answers "none" without looking.
+    A process that has loaded the real loader already (a test session)
+    keeps it."""
+    if "pydantic.plugin._loader" in sys.modules:
+        return
+    loader = types.ModuleType("pydantic.plugin._loader", "basket-builder: no pydantic plugins")
+    loader.get_plugins = lambda: ()  # type: ignore[attr-defined]
+    sys.modules["pydantic.plugin._loader"] = loader
 
 
 def import_httpx() -> None:
