@@ -13,6 +13,8 @@ bindings change, which happens every time a dialog closes: about
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from textual.app import App, RenderResult
 from textual.binding import Binding
 from textual.content import Content
@@ -55,6 +57,17 @@ def fit_by_priority(widths: list[int], ranks: list[int], room: int, more: int) -
     return sorted(chosen)
 
 
+class _BarKey(NamedTuple):
+    """A binding of the screen, as the bar reads it."""
+
+    key: str
+    action: str
+    description: str
+    show: bool
+    enabled: bool
+    display: str  # the key as shown (rebound in settings.toml, perhaps)
+
+
 class KeyBar(Widget, can_focus=False):
     ALLOW_SELECT = False
     COMPONENT_CLASSES = {"key-bar--key", "key-bar--description"}
@@ -83,7 +96,7 @@ class KeyBar(Widget, can_focus=False):
         # Keys are clickable, but drawn as keys, not as underlined links.
         self.set_reactive(Widget.auto_links, False)
         self._styles: tuple[Style, Style] = (Style(), Style())  # see render()
-        self._drawn_keys: tuple[object, ...] | None = None  # the keys render() last drew
+        self._drawn_keys: tuple[tuple[_BarKey, ...], str] | None = None  # as render() read them
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -98,13 +111,14 @@ class KeyBar(Widget, can_focus=False):
         if screen is self.screen and self._keys(screen) != self._drawn_keys:
             self.refresh()
 
-    def _keys(self, screen: Screen) -> tuple[object, ...]:
-        """Every binding the bar reads, as it reads it."""
+    def _keys(self, screen: Screen) -> tuple[tuple[_BarKey, ...], str]:
+        """Every binding of the screen as the bar reads it, and F1's display."""
         app = self.app
         return (
-            *((key, binding.action, binding.description, binding.show, enabled,
-               app.get_key_display(binding))
-              for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items()),
+            tuple(_BarKey(key, binding.action, binding.description, binding.show, enabled,
+                          app.get_key_display(binding))
+                  for key, (_node, binding, enabled, _tooltip)
+                  in screen.active_bindings.items()),
             key_display(app, "app.help"),
         )
 
@@ -124,26 +138,24 @@ class KeyBar(Widget, can_focus=False):
         self._styles = (self.get_visual_style("key-bar--key"),
                         self.get_visual_style("key-bar--description"))
         app, screen = self.app, self.screen
-        self._drawn_keys = self._keys(screen)
+        self._drawn_keys = read, help_display = self._keys(screen)
         palette_key = app.COMMAND_PALETTE_BINDING if app.ENABLE_COMMAND_PALETTE else None
         priority: tuple[str, ...] = getattr(screen, "KEY_PRIORITY", ())
         keys: list[Content] = []
         ranks: list[int] = []
         palette: Content | None = None
         seen: set[str] = set()
-        for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items():
-            if key == palette_key:
-                palette = self._key(key, app.get_key_display(binding), binding.description,
-                                    enabled)
+        for entry in read:
+            if entry.key == palette_key:
+                palette = self._key(entry.key, entry.display, entry.description, entry.enabled)
                 continue
-            if not binding.show or binding.action in seen:
+            if not entry.show or entry.action in seen:
                 continue  # like the Footer: one entry per action
-            seen.add(binding.action)
-            keys.append(self._key(key, app.get_key_display(binding), binding.description,
-                                  enabled))
-            name = binding.action.split("(")[0]
+            seen.add(entry.action)
+            keys.append(self._key(entry.key, entry.display, entry.description, entry.enabled))
+            name = entry.action.split("(")[0]
             ranks.append(priority.index(name) if name in priority else len(priority))
-        more = self._key("f1", key_display(app, "app.help"), "more", True)
+        more = self._key("f1", help_display, "more", True)
         width = self.size.width
         shown = fit_by_priority(
             [k.cell_length for k in keys], ranks, width, more.cell_length
