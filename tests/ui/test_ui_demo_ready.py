@@ -265,6 +265,7 @@ async def test_a_scenario_file_fixed_on_disk_is_checked_again_without_reopening(
 
         path.write_text(good)  # fixed in the user's editor
         await until(pilot, lambda: steps.row_count)  # looked at again within a second
+        await pilot.pause()  # the notice is a message to the app: let it arrive
         assert error_text(app) == ""
         assert steps.row_count > 0
         assert "A valid basket in GB" in text_of(app, "#scenario-title")
