@@ -202,3 +202,41 @@ def test_an_odd_list_reads_as_empty_and_a_good_one_is_kept(odd):
     assert offer.tags == [] and offer.countries == ["GB"]  # list[str]: 1 is not a tag
     fresh = [BasketItem.model_validate({"id": n}).addOns for n in "ab"]
     assert fresh == [[], []] and fresh[0] is not fresh[1]  # each its own list
+
+
+def _order_of(items):
+    return ValidateResponse.model_validate({"id": "b", "checkout": {"orderItems": items}})
+
+
+def test_reply_lines_given_the_same_fields_share_one_set_and_still_say_which_they_were_given():
+    lines = _order_of([
+        {"id": "i1", "quantity": 1, "price": {"amount": "1.00", "currency": "GBP"}},
+        {"id": "i2", "quantity": 2, "price": {"amount": "2.00", "currency": "GBP"}},
+        {"id": "i3"},
+    ]).checkout.orderItems
+    assert lines[0].__pydantic_fields_set__ is lines[1].__pydantic_fields_set__
+    assert lines[0].price.__pydantic_fields_set__ is lines[1].price.__pydantic_fields_set__
+    assert lines[2].model_fields_set == {"id"}
+    # What the checkout tree shows: only what the server sent, extras included.
+    assert lines[2].model_dump(exclude_unset=True) == {"id": "i3"}
+    gift = _order_of([{"id": "g", "gift": True}]).checkout.orderItems[0]
+    assert gift.model_dump(exclude_unset=True) == {"id": "g", "gift": True}
+
+
+def test_a_reply_cannot_be_changed_once_read_so_a_shared_set_never_grows():
+    first, second = _order_of([{"id": "a", "quantity": 1}, {"id": "b", "quantity": 1}]
+                              ).checkout.orderItems
+    with pytest.raises(ValidationError):
+        first.type = "offer"
+    assert second.model_fields_set == {"id", "quantity"}
+    copy = first.model_copy(update={"type": "offer"})  # a copy gets a set of its own
+    assert copy.model_fields_set == {"id", "quantity", "type"}
+    assert second.model_fields_set == {"id", "quantity"}
+
+
+def test_a_server_sending_new_fields_on_every_line_does_not_grow_the_shared_sets_without_end():
+    from tui_app.services.api.models import common
+
+    lines = _order_of([{"id": str(n), f"odd{n}": n} for n in range(2000)]).checkout.orderItems
+    assert len(common._SHARED_FIELD_SETS) <= common._MAX_SHARED_FIELD_SETS
+    assert lines[1999].model_dump(exclude_unset=True) == {"id": "1999", "odd1999": 1999}
