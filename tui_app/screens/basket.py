@@ -282,6 +282,9 @@ another window); the summary says when the server last confirmed it.
             items_by_key[key] = item
             status = _status(item.id, blocked, problems, staged) if marked else ""
             rows.append(Row(key, self._item_cells(item, status)))
+        # Only this redraw looks in these; kept, they would hold the order
+        # before this one (its keys alone are five tuples a line) until the next.
+        self._cells_before, self._line_cells = {}, {}
         return rows
 
     def _item_cells(self, item: BasketItem, status: str) -> tuple[str, ...]:
