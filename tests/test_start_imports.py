@@ -1,6 +1,7 @@
-"""What the TUI's start-up loads: the API client and every screen's module
-(see ``BasketBuilderApp.start_up``), and not the heavy modules only some
-screens need once they do something (each costs the app memory it may never
+"""What the TUI's start-up loads: the API client and the modules of the
+screens a basket's keys lead to (see ``BasketBuilderApp.start_up``), and not
+the other screens, nor the heavy modules only some screens need once they do
+something (each costs the app memory it may never
 use: VmHWM with a 500-item basket on screen, figure 5 of the benchmark)."""
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ START_UP = (
     "keep_trio_out()\n"
     "keep_pydantic_plugins_out()\n"
     "import tui_app.cli, tui_app.app\n"
-    "from tui_app.app import SCREEN_MODULES, screen_class\n"
+    "from tui_app.app import PREFETCHED_SCREENS, screen_class\n"
     "import_api_client()\n"
-    "for mode in SCREEN_MODULES:\n"
+    "for mode in PREFETCHED_SCREENS:\n"
     "    screen_class(mode)\n"
     "import tui_app.sandbox.child\n"
 )
 LATER = ("pygments", "rich.syntax", "tomli", "rtoml", "sqlite3", "tui_app.sandbox.db",
-         "importlib.metadata",
+         "importlib.metadata", "zipfile", "rich._emoji_codes",
+         "tui_app.screens.profiles", "tui_app.screens.inspector", "tui_app.screens.scenarios",
          "tui_app.sandbox.server", "tui_app.services.scenarios.loading",
          "tui_app.services.scenarios.replay", "tui_app.services.scenarios.record")
 
@@ -42,7 +44,7 @@ def test_start_up_leaves_out_what_only_later_actions_need():
     assert loaded_after(START_UP) == []
 
 
-def test_those_modules_do_load_when_their_screens_use_them(tmp_path):
+def test_those_modules_do_load_when_their_screens_are_shown_or_use_them(tmp_path):
     # The probe itself can fail: highlighting a JSON body and opening a
     # scenario file load what start-up left out.
     scenario = ROOT / "examples"
@@ -53,10 +55,12 @@ def test_those_modules_do_load_when_their_screens_use_them(tmp_path):
         "_body_lines('{\"a\": 1}')\n"
         "from tui_app.services.scenarios.loading import load_scenario\n"
         f"load_scenario({str(files[0])!r})\n"
+        "for mode in ('profiles', 'inspector', 'scenarios'):\n"
+        "    screen_class(mode)  # as the screen is first shown\n"
     )
-    assert {"pygments", "rich.syntax", "tui_app.services.scenarios.loading"} <= set(
-        loaded_after(used)
-    )
+    assert {"pygments", "rich.syntax", "tui_app.services.scenarios.loading",
+            "tui_app.screens.profiles", "tui_app.screens.inspector",
+            "tui_app.screens.scenarios"} <= set(loaded_after(used))
 
 
 def test_models_are_checked_without_looking_for_pydantic_plugins():
@@ -87,3 +91,38 @@ def test_a_process_that_loaded_the_plugin_loader_keeps_it():
 
     keep_pydantic_plugins_out()
     assert sys.modules["pydantic.plugin._loader"] is loader
+
+
+def tables_shown(*tables: str, prelude: str = "") -> str:
+    """A script that shows ``tables`` (expressions making DataTables) in a
+    headless app, as a screen of the app would."""
+    return START_UP + prelude + (
+        "import asyncio\n"
+        "from textual.app import App\n"
+        "from textual.widgets import DataTable\n"
+        "from tui_app.widgets.basket_table import BasketTable\n"
+        "from tui_app.widgets.exchange_list import ExchangeList\n"
+        "from tui_app.widgets.offer_catalogue import CatalogueTable\n"
+        "from tui_app.widgets.offer_picks import PickTable\n"
+        "class Tables(App):\n"
+        "    def compose(self):\n"
+        f"        yield from ({', '.join(tables)},)\n"
+        "async def show():\n"
+        "    async with Tables().run_test(size=(120, 40)) as pilot:\n"
+        "        await pilot.pause()\n"
+        "asyncio.run(show())\n"
+    )
+
+
+def test_the_app_s_tables_show_their_headings_without_loading_rich_s_emoji_codes():
+    """A str heading is console markup to DataTable, and the first one loads
+    Rich's ~0.6 MiB table of emoji codes; the app's headings are plain text."""
+    ours = tables_shown("BasketTable()", "CatalogueTable()", "PickTable()", "ExchangeList()")
+    assert "rich._emoji_codes" not in loaded_after(ours)
+    theirs = tables_shown("Plain()", prelude=(
+        "from textual.widgets import DataTable\n"
+        "class Plain(DataTable):\n"
+        "    def on_mount(self):\n"
+        "        self.add_column('Offer')\n"
+    ))
+    assert "rich._emoji_codes" in loaded_after(theirs)
