@@ -120,6 +120,13 @@ SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "CAD": "CA$", "AUD": "A$"}
 CURRENCY_MAX = 12  # an unknown currency "code" from a tenant is cut to this
 
 
+def heading(label: str) -> Text:
+    """A table's column heading, as the text it is: DataTable reads a str
+    heading as console markup, and the first one loads Rich's table of
+    emoji codes (~0.6 MiB the app never shows)."""
+    return Text(label)
+
+
 def money(amount: Decimal | str | float | None, currency: str | None) -> str:
     value = to_decimal(amount) if not isinstance(amount, Decimal) else amount
     if value is None:

@@ -24,6 +24,7 @@ from tui_app.formatting import (
     CELL_MAX,
     NAME_MAX,
     cell,
+    heading,
     item_line_total,
     item_unit_price,
     money,
@@ -156,7 +157,7 @@ The same files run headless with: basket-builder run FILE...
         table = self.query_one("#scenario-steps", DataTable)
         for key, label in (("n", "#"), ("step", "Step"), ("action", "Action"),
                            ("verdict", "Verdict"), ("time", "Time")):
-            table.add_column(label, key=key)
+            table.add_column(heading(label), key=key)
         self.action_refresh_files()
         self.set_interval(WATCH_EVERY, self.check_open_file)
 

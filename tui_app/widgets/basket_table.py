@@ -40,7 +40,7 @@ from textual.widgets import DataTable
 from textual.widgets._data_table import Row as TableRow
 from textual.widgets.data_table import CellKey, Column, ColumnKey, RowKey
 
-from tui_app.formatting import CELL_MAX, shown
+from tui_app.formatting import CELL_MAX, heading, shown
 from tui_app.widgets.clear_rows import clear_rows
 
 # (key, header): the status column sits early so it is visible at 80 columns.
@@ -153,7 +153,7 @@ class BasketTable(DataTable[str]):
         # an unchanged line's strings, so equal tuples compare by identity).
         self._given: dict[str, tuple[str, ...]] = {}
         for key, label in COLUMNS:
-            column_key = self.add_column(label, key=key)
+            column_key = self.add_column(heading(label), key=key)
             self.columns[column_key] = GivingWayColumn(**vars(self.columns[column_key]))
         self._styles: dict[str, Style] = {}  # a cell style's name -> as the console reads it
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1000)

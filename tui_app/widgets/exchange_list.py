@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.widgets import DataTable
 
-from tui_app.formatting import cell
+from tui_app.formatting import cell, heading
 from tui_app.services.api.exchange import Exchange
 from tui_app.widgets.exchange_format import (
     PATH_MAX,
@@ -35,7 +35,7 @@ class ExchangeList(DataTable):
 
     def on_mount(self) -> None:
         for label, key in COLUMNS:
-            self.add_column(label, key=key)
+            self.add_column(heading(label), key=key)
 
     @property
     def highlighted(self) -> Exchange | None:

@@ -11,7 +11,15 @@ from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 
-from tui_app.formatting import CELL_MAX, cell, clip, money, offer_price, quantity_limits
+from tui_app.formatting import (
+    CELL_MAX,
+    cell,
+    clip,
+    heading,
+    money,
+    offer_price,
+    quantity_limits,
+)
 from tui_app.services.api.models import CatalogueOffer
 
 COLUMNS = ("Name", "Type", "Price", "Term", "Quantity", "Countries", "Add-ons")
@@ -154,7 +162,7 @@ class CatalogueTable(DataTable):
         self.name_width: int | None = None  # the width names are cut to (None: not cut)
 
     def on_mount(self) -> None:
-        self.add_columns(*COLUMNS)
+        self.add_columns(*map(heading, COLUMNS))
 
     def on_resize(self, _event: events.Resize) -> None:
         keep = self.highlighted
@@ -199,7 +207,7 @@ class CatalogueTable(DataTable):
             return False
         self.row_layout, self.name_width = chosen
         self.clear(columns=True)
-        self.add_columns(*self.row_layout.columns)
+        self.add_columns(*map(heading, self.row_layout.columns))
         return True
 
     def _value(self, column: str, offer: CatalogueOffer, layout: Layout) -> str:

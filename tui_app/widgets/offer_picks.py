@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from tui_app.formatting import NAME_MAX, cell, short, shown
+from tui_app.formatting import NAME_MAX, cell, heading, short, shown
 from tui_app.services.api.models import ItemType, OrderItem
 from tui_app.widgets.clear_rows import clear_rows
 
@@ -89,7 +89,7 @@ class PickTable(DataTable):
         self.picks: list[Pick] = []
 
     def on_mount(self) -> None:
-        self.add_columns("#", "Offer", "Version", "Qty", "Type")
+        self.add_columns(*map(heading, ("#", "Offer", "Version", "Qty", "Type")))
         self.border_title = "Items to initiate with"
 
     def _redraw(self) -> None:
