@@ -154,9 +154,7 @@ another window); the summary says when the server last confirmed it.
         self.items_by_key: dict[str, BasketItem] = {}
         # An item's cells (but its status) by what they are made from: see _item_cells.
         self._cells: dict[tuple[object, ...], tuple[str, ...]] = {}
-        self._cells_before: dict[tuple[object, ...], tuple[str, ...]] = {}
         self._cells_offers: object = None
-        self._line_cells: dict[tuple[object, ...], tuple[str, ...]] = {}
 
     def compose_body(self) -> ComposeResult:
         yield FittedLines(id="basket-summary")
@@ -272,8 +270,11 @@ another window); the summary says when the server last confirmed it.
         self.items_by_key = items_by_key = {}
         if self._cells_offers is not workspace.offers:  # names may come from the catalogue
             self._cells, self._cells_offers = {}, workspace.offers
-        self._cells_before, self._cells = self._cells, {}
-        self._line_cells = {}  # this redraw's: lines alike but for their id
+        # The last redraw's cells, and this redraw's lines alike but for their
+        # id: only this redraw looks in them (kept, they would hold the order
+        # before this one until the next).
+        before, self._cells = self._cells, {}
+        alike: dict[tuple[object, ...], tuple[str, ...]] = {}
         marked = bool(blocked or problems or staged)
         for index, item in enumerate(basket.items):
             key = item.id or f"#{index}"
@@ -281,13 +282,12 @@ another window); the summary says when the server last confirmed it.
                 key += "'"
             items_by_key[key] = item
             status = _status(item.id, blocked, problems, staged) if marked else ""
-            rows.append(Row(key, self._item_cells(item, status)))
-        # Only this redraw looks in these; kept, they would hold the order
-        # before this one (its keys alone are five tuples a line) until the next.
-        self._cells_before, self._line_cells = {}, {}
+            rows.append(Row(key, self._item_cells(item, status, before, alike)))
         return rows
 
-    def _item_cells(self, item: BasketItem, status: str) -> tuple[str, ...]:
+    def _item_cells(self, item: BasketItem, status: str,
+                    before: dict[tuple[object, ...], tuple[str, ...]],
+                    alike: dict[tuple[object, ...], tuple[str, ...]]) -> tuple[str, ...]:
         """An item's cells, as text. Kept from the last redraw by every value
         they are made from, so a reply that changes one line of 500 formats
         one line (profile: ~16 ms a redraw of 500 items, most of it prices);
@@ -302,11 +302,11 @@ another window); the summary says when the server last confirmed it.
             (type(total.amount), total.amount, total.currency) if total else None,
         )
         key = (item.id, status, facts)
-        cells = self._cells_before.get(key)
+        cells = before.get(key)
         if cells is None:
-            rest = self._line_cells.get(facts)
+            rest = alike.get(facts)
             if rest is None:
-                rest = self._line_cells[facts] = (
+                rest = alike[facts] = (
                     (offer.name if offer and offer.name else None)
                     or self.workspace.offer_name(offer.id if offer else None),
                     quantity_text(quantity),
