@@ -157,6 +157,8 @@ class ResponseModel(BaseModel):
                               frozen=True)
 
     def model_post_init(self, context: Any, /) -> None:
+        if not self.__pydantic_extra__:  # none unknown: pydantic's own "none" for it
+            _set_slot(self, "__pydantic_extra__", None)
         fields = self.__pydantic_fields_set__
         shared = _SHARED_FIELD_SETS.get(key := frozenset(fields))
         if shared is None:
@@ -164,8 +166,6 @@ class ResponseModel(BaseModel):
                 return
             shared = _SHARED_FIELD_SETS[key] = fields
         _set_slot(self, "__pydantic_fields_set__", shared)
-        if not self.__pydantic_extra__:  # none unknown: pydantic's own "none" for it
-            _set_slot(self, "__pydantic_extra__", None)
 
 
 # --------------------------------------------------------------------------- lenient details
