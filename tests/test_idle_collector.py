@@ -150,31 +150,55 @@ def test_a_collector_python_had_switched_off_stays_off():
 @pytest.fixture
 def collector_on():
     """Python's collector as a test found it, given back whatever the test did."""
+    thresholds = gc.get_threshold()
+    gc.collect()  # every generation empty: the counts start from nothing
     yield
-    idle_collector._paused_for_start_up = False
+    idle_collector._start_up_thresholds = None
+    gc.set_threshold(*thresholds)
     gc.enable()
 
 
-def test_paused_for_start_up_then_resumed_once_and_what_it_left_is_freed(collector_on):
-    class Node:
-        pass
+class Node:
+    """Something only the collector can free once it refers to itself."""
 
-    idle_collector.pause_for_start_up()
-    assert not gc.isenabled()
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_start_up_frees_its_young_cycles_as_it_goes(collector_on):
+    thresholds = gc.get_threshold()
+    idle_collector.young_collections_only_for_start_up()
+    assert gc.isenabled()
+    assert gc.get_threshold() == (
+        idle_collector.START_UP_YOUNG_THRESHOLD, idle_collector.NEVER, idle_collector.NEVER)
+    left = weakref.ref(Node())
+    assert left() is not None  # no collection yet
+    kept = [[] for _ in range(idle_collector.START_UP_YOUNG_THRESHOLD + 1)]
+    assert left() is None  # a young collection came by itself and freed it
+    idle_collector.resume_after_start_up()
+    assert gc.get_threshold() == thresholds
+    del kept
+
+
+def test_what_start_up_kept_a_while_is_freed_once_it_has_started(collector_on):
+    thresholds = gc.get_threshold()
+    idle_collector.young_collections_only_for_start_up()
     node = Node()
-    node.me = node  # a cycle: only the collector frees it
+    gc.collect(0)  # it outlives a young collection: now in the middle generation
     left = weakref.ref(node)
     del node
-    assert left() is not None
+    kept = [[] for _ in range(3 * idle_collector.START_UP_YOUNG_THRESHOLD)]
+    assert left() is not None  # young collections do not walk it
     idle_collector.resume_after_start_up()
-    assert gc.isenabled() and left() is None
-    gc.disable()  # someone else's, later: a second resume leaves it alone
+    assert left() is None and gc.get_threshold() == thresholds
+    gc.set_threshold(1234, 5, 6)  # someone else's, later: a second resume leaves it alone
     idle_collector.resume_after_start_up()
-    assert not gc.isenabled()
+    assert gc.get_threshold() == (1234, 5, 6)
+    del kept
 
 
 def test_a_collector_someone_else_turned_off_is_not_turned_on(collector_on):
     gc.disable()
-    idle_collector.pause_for_start_up()
+    idle_collector.young_collections_only_for_start_up()
     idle_collector.resume_after_start_up()
     assert not gc.isenabled()

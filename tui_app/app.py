@@ -34,7 +34,7 @@ from textual.theme import ThemeProvider
 from tui_app.formatting import NAME_MAX, shown
 from tui_app.idle_collector import ANSWERED_QUIET as IDLE_ANSWERED_QUIET
 from tui_app.idle_collector import CHECK_EVERY as IDLE_CHECK_EVERY
-from tui_app.idle_collector import START_UP_PAUSE_MAX, IdleCollector
+from tui_app.idle_collector import START_UP_YOUNG_ONLY_MAX, IdleCollector
 from tui_app.idle_collector import resume_after_start_up as resume_collector_after_start_up
 from tui_app.keymap import check_keymap, keymap_clashes, known_binding_ids
 from tui_app.lean_imports import import_api_client
@@ -204,7 +204,7 @@ class BasketBuilderApp(App[None]):
         # Should a driver never report a frame, what waits for it still comes.
         self.set_timer(FIRST_FRAME_AT_THE_LATEST, self._first_frame_written)
         # However long start-up takes (a slow tenant), collections come back.
-        self.set_timer(START_UP_PAUSE_MAX, resume_collector_after_start_up)
+        self.set_timer(START_UP_YOUNG_ONLY_MAX, resume_collector_after_start_up)
         if self.start_sandbox is not None:
             self.set_interval(1.0, self._watch_sandbox)
 

@@ -461,9 +461,9 @@ def _start_embedded_sandbox(paths: AppPaths):
 
 
 def _run_tui(args: argparse.Namespace) -> int:
-    from tui_app.idle_collector import pause_for_start_up, resume_after_start_up
+    from tui_app.idle_collector import resume_after_start_up, young_collections_only_for_start_up
 
-    pause_for_start_up()  # the app resumes it once started
+    young_collections_only_for_start_up()  # the app gives Python its own back once started
     try:
         return _open_tui(args)
     finally:

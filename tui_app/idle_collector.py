@@ -16,8 +16,9 @@ walked them in young collections 30-40 times on the way to the screen:
 once, after the frame. Only reference cycles wait; everything else is freed
 as usual.
 
-While the TUI starts, there is no collection at all (``pause_for_start_up``):
-what start-up builds lives as long as the app; it is collected once, then
+While the TUI starts, only young collections run, and seldom
+(``young_collections_only_for_start_up``): what start-up builds lives as long
+as the app, so it is not walked again and again; it is collected once, then
 frozen, when the app has started.
 """
 
@@ -33,35 +34,43 @@ ANSWERED_QUIET = 0.05  # seconds of quiet after an answer is shown: young collec
 HOLD_FOR = 0.2  # seconds of quiet after which they run in any case
 HOLD_MAX = 2.0  # seconds young collections may wait, however busy the app
 CHECK_EVERY = 0.25  # seconds between two looks
-START_UP_PAUSE_MAX = 10.0  # seconds the collector may stay off for start-up
+START_UP_YOUNG_ONLY_MAX = 10.0  # seconds start-up may keep to young collections
+START_UP_YOUNG_THRESHOLD = 20_000  # new objects between two young collections at start-up
+NEVER = 2**31 - 1  # a threshold Python never reaches
 
-_paused_for_start_up = False
+# Python's thresholds while start-up has only young collections (None: it has not).
+_start_up_thresholds: tuple[int, int, int] | None = None
 
 
-def pause_for_start_up() -> None:
-    """No collection at all while the TUI starts (the command line calls this
-    before Textual and the app are imported). What start-up builds (modules,
-    classes, models, the first screen) lives as long as the app: Python
-    walked it again and again for nothing (the full sweep after the imports
-    collected 5 objects), 80-100 ms of collections between launch and the
-    help dialog of the first F1 (gc callbacks, benchmark figure 1). The app
-    resumes it once started (or after ``START_UP_PAUSE_MAX`` at most)."""
-    global _paused_for_start_up
-    if gc.isenabled():
-        gc.disable()
-        _paused_for_start_up = True
+def young_collections_only_for_start_up() -> None:
+    """Only young collections, and seldom, while the TUI starts (the command
+    line calls this before Textual and the app are imported). What start-up
+    builds (modules, classes, models, the first screen) lives as long as the
+    app: Python's middle and full collections walked it again and again for
+    nothing, 80-100 ms between launch and the help dialog of the first F1
+    (gc callbacks, benchmark figure 1). A young collection walks only what
+    is new since the last one, and start-up's frames, caches and imports
+    leave cycles behind (10,000 objects, ~1.3 MiB): freed as it goes, their
+    memory serves what comes next instead of raising the peak. The app
+    resumes Python's own thresholds once started (or after
+    ``START_UP_YOUNG_ONLY_MAX`` at most)."""
+    global _start_up_thresholds
+    if gc.isenabled() and _start_up_thresholds is None:
+        _start_up_thresholds = gc.get_threshold()
+        gc.set_threshold(START_UP_YOUNG_THRESHOLD, NEVER, NEVER)
 
 
 def resume_after_start_up() -> None:
-    """Collect again, if pause_for_start_up stopped it (once; never undoes
-    a gc.disable() of someone else). Everything start-up made is still in
-    the youngest generation: one collection of it (~80 ms) frees what it
-    left behind, before the app freezes the rest."""
-    global _paused_for_start_up
-    if _paused_for_start_up:
-        _paused_for_start_up = False
-        gc.enable()
-        gc.collect(0)
+    """Python's own thresholds again, if start-up changed them (once; never
+    undoes someone else's change made since). What start-up made and kept is
+    in the middle generation: one collection of it (~50 ms) frees the cycles
+    in it, before the app freezes the rest."""
+    global _start_up_thresholds
+    if _start_up_thresholds is not None:
+        thresholds, _start_up_thresholds = _start_up_thresholds, None
+        if gc.get_threshold() == (START_UP_YOUNG_THRESHOLD, NEVER, NEVER):
+            gc.set_threshold(*thresholds)
+        gc.collect(1)
 
 
 class IdleCollector:
@@ -89,7 +98,7 @@ class IdleCollector:
         self._enabled = gc.isenabled()
         young, middle, _ = self._thresholds
         # Python never starts a full sweep on its own now; tick() does.
-        gc.set_threshold(young, middle, 2**31 - 1)
+        gc.set_threshold(young, middle, NEVER)
         self._last_sweep = self._clock()
 
     def stop(self) -> None:

@@ -82,15 +82,18 @@ async def test_no_collection_runs_between_a_key_and_its_answer_on_screen(tmp_pat
     assert gc.isenabled()
 
 
-async def test_collection_paused_for_start_up_comes_back_once_started(tmp_path, sandbox):
-    # The command line pauses it before it imports the app (cli._run_tui).
+async def test_start_up_keeps_to_young_collections_until_the_app_has_started(tmp_path, sandbox):
+    # The command line sets this before it imports the app (cli._run_tui).
+    young, middle, _ = gc.get_threshold()
     app = build_app(tmp_path, sandbox)
-    idle_collector.pause_for_start_up()
+    idle_collector.young_collections_only_for_start_up()
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            assert not gc.isenabled()  # while it starts
+            assert gc.isenabled()
+            assert gc.get_threshold()[1] == idle_collector.NEVER  # while it starts
             await ready(pilot)
-            assert gc.isenabled() and app.idle_collector.started
+            assert app.idle_collector.started
+            assert gc.get_threshold()[:2] == (young, middle)
     finally:
         idle_collector.resume_after_start_up()
-    assert gc.isenabled()
+    assert gc.isenabled() and gc.get_threshold()[:2] == (young, middle)
