@@ -48,6 +48,7 @@ from tui_app.services.store.profiles import ProfileStore
 from tui_app.services.store.session import BasketRecord, SessionStore
 from tui_app.services.store.settings import DEFAULT_THEME, Settings, load_settings, save_theme
 from tui_app.services.workspace import Workspace
+from tui_app.strip_caches import make_strip_caches_lazy
 from tui_app.themes import load_themes, theme_problem
 from tui_app.widgets.key_bar import key_display
 
@@ -168,6 +169,7 @@ class BasketBuilderApp(App[None]):
         notices: list[str] | None = None,
         first_screen: str = "offers",
     ) -> None:
+        make_strip_caches_lazy()  # before the first line is drawn (see strip_caches)
         super().__init__()
         self.paths = paths
         self.workspace = workspace
