@@ -30,6 +30,7 @@ from textual.markup import escape
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.theme import ThemeProvider
+from textual.widget import AwaitMount
 
 from tui_app.formatting import NAME_MAX, shown
 from tui_app.idle_collector import ANSWERED_QUIET as IDLE_ANSWERED_QUIET
@@ -38,6 +39,7 @@ from tui_app.idle_collector import START_UP_YOUNG_ONLY_MAX, IdleCollector
 from tui_app.idle_collector import resume_after_start_up as resume_collector_after_start_up
 from tui_app.keymap import check_keymap, keymap_clashes, known_binding_ids
 from tui_app.lean_imports import import_api_client
+from tui_app.screen_switch import SwitchHold
 from tui_app.screens.base import AppScreen
 from tui_app.screens.modals import HelpScreen, ResumeScreen
 from tui_app.services.api.errors import ApiError
@@ -190,6 +192,7 @@ class BasketBuilderApp(App[None]):
         self._after_first_frame: list[Callable[[], object]] = []
         self.idle_collector = IdleCollector(busy=lambda: bool(self.busy))
         self._answer_pending = False  # an idle_collector.answered() is scheduled
+        self._switch_hold = SwitchHold(self)
 
     # ------------------------------------------------------------- start-up
 
@@ -209,6 +212,19 @@ class BasketBuilderApp(App[None]):
         self.set_timer(START_UP_YOUNG_ONLY_MAX, resume_collector_after_start_up)
         if self.start_sandbox is not None:
             self.set_interval(1.0, self._watch_sandbox)
+
+    def switch_mode(self, mode: str) -> AwaitMount:
+        if mode == self.current_mode or mode not in self._screen_stacks:
+            return super().switch_mode(mode)  # a new screen: Textual's delay masks its building
+        # A built screen is drawn once it has caught up (see screen_switch).
+        release = self._switch_hold.hold()
+        shown = super().switch_mode(mode)
+        self.screen.call_later(release)  # queued behind its ScreenResume
+        return shown
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        if not self._switch_hold.holding:
+            super().delay_update(delay)
 
     def _display(self, screen: Screen, renderable: Any) -> None:
         # Textual holds back every frame until its start-up batch ends, and

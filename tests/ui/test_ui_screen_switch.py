@@ -1,0 +1,67 @@
+"""A main screen already built is drawn whole as soon as it has caught up,
+without Textual's 50 ms wait for a screen being built (tui_app/screen_switch.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from textual._compositor import LayoutUpdate
+from textual.app import App
+
+from tui_app import screen_switch
+from tui_app.screens.basket import BasketScreen
+
+from pilot import build_app, ready, settle
+
+
+def drawn_frames(app: App, monkeypatch) -> list[tuple[object, object]]:
+    """(screen, update) of every frame the app draws from now on (Textual
+    draws nothing while a batch holds its frames)."""
+    frames: list[tuple[object, object]] = []
+    draw = App._display
+
+    def record(self, screen, update) -> None:
+        if update is not None and self is app and not self._batch_count:
+            frames.append((screen, update))
+        draw(self, screen, update)
+
+    monkeypatch.setattr(App, "_display", record)
+    return frames
+
+
+async def until_drawing(app: App) -> None:
+    """Until no batch holds the app's frames (a first visit's delay has ended)."""
+    deadline = time.monotonic() + 15
+    while app._batch_count:
+        assert time.monotonic() < deadline, "frames stayed held"
+        await asyncio.sleep(0.01)
+
+
+async def test_a_built_screen_is_drawn_whole_once_it_has_caught_up(
+    tmp_path, sandbox, monkeypatch
+):
+    # Only the screen's own resume lets the frames go here: no timer ends in the test.
+    monkeypatch.setattr(screen_switch, "RELEASE_AT_THE_LATEST", 60.0)
+    app = build_app(tmp_path, sandbox)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        app.switch_mode("basket")  # built now (a first visit keeps Textual's delay)
+        await until_drawing(app)
+        app.switch_mode("offers")
+        await until_drawing(app)
+        app.context_changed()  # the hidden Basket screen's context bar changes meanwhile
+        await settle(pilot)
+
+        delay_update = App.delay_update  # from now on Textual's delay would hold frames 60 s
+        monkeypatch.setattr(App, "delay_update", lambda self, delay=0.05: delay_update(self, 60))
+        frames = drawn_frames(app, monkeypatch)
+        app.switch_mode("basket")
+        deadline = time.monotonic() + 15
+        while not frames:
+            assert time.monotonic() < deadline, "the Basket screen was never drawn"
+            await asyncio.sleep(0.001)
+        screen, update = frames[0]
+        assert isinstance(screen, BasketScreen) and app.screen is screen
+        assert isinstance(update, LayoutUpdate) and update.region.size == app.size  # whole
+        assert not app._switch_hold.holding
