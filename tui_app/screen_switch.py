@@ -21,8 +21,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual.app import App
+from textual.screen import Screen
 
 RELEASE_AT_THE_LATEST = 0.05  # seconds: Textual's own delay, should the screen never answer
+
+
+def draw_whole_next(screen: Screen) -> None:
+    """The screen's next frame draws all of it, not only what changed in it:
+    the terminal may show another screen."""
+    compositor = screen._compositor
+    compositor._dirty_regions.add(compositor.size.region)
+    screen.refresh()
 
 
 class SwitchHold:
@@ -31,6 +40,8 @@ class SwitchHold:
     def __init__(self, app: App[object]) -> None:
         self._app = app
         self._held = 0
+        # The hold that its screen's next frame may end, and whether it may.
+        self._next_frame: tuple[Callable[..., None], Callable[[], bool]] | None = None
 
     @property
     def holding(self) -> bool:
@@ -45,15 +56,32 @@ class SwitchHold:
         self._held += 1
         held = True
 
-        def release() -> None:
+        def release(drawn_whole: bool = False) -> None:
             nonlocal held
             if not held:
                 return
             held = False
             self._held -= 1
-            if app.screen_stack:
-                app.screen.refresh()  # whole: its frames while held were not drawn
+            if self._next_frame is not None and self._next_frame[0] is release:
+                self._next_frame = None
+            if not drawn_whole and app.screen_stack:
+                draw_whole_next(app.screen)  # its frames while held were not drawn
             app._end_batch()
 
         app.set_timer(RELEASE_AT_THE_LATEST, release, name="screen switch hold")
         return release
+
+    def release_on_next_frame(self, release: Callable[..., None],
+                              ready: Callable[[], bool]) -> None:
+        """The screen's next frame, made whole, ends the hold ``release``
+        ends, if ``ready()`` says then that the screen has caught up."""
+        self._next_frame = (release, ready)
+
+    def frame_ready(self) -> None:
+        """A frame of the screen in view is about to be drawn."""
+        if self._next_frame is None:
+            return
+        release, ready = self._next_frame
+        self._next_frame = None
+        if ready():
+            release(drawn_whole=True)

@@ -12,7 +12,11 @@ from textual.app import App
 from tui_app import screen_switch
 from tui_app.screens.basket import BasketScreen
 
-from pilot import build_app, ready, settle
+from pilot import build_app, initiate, ready, settle
+
+
+def frame_text(update: LayoutUpdate) -> str:
+    return "\n".join("".join(segment.text for segment in line) for line in update.strips)
 
 
 def drawn_frames(app: App, monkeypatch) -> list[tuple[object, object]]:
@@ -65,3 +69,28 @@ async def test_a_built_screen_is_drawn_whole_once_it_has_caught_up(
         assert isinstance(screen, BasketScreen) and app.screen is screen
         assert isinstance(update, LayoutUpdate) and update.region.size == app.size  # whole
         assert not app._switch_hold.holding
+
+
+async def test_a_screen_that_missed_a_change_is_first_drawn_with_it(
+    tmp_path, sandbox, monkeypatch
+):
+    app = build_app(tmp_path, sandbox)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        app.switch_mode("basket")
+        await until_drawing(app)
+        app.switch_mode("offers")
+        await until_drawing(app)
+        await initiate(pilot, ("Digital Monthly", 2))  # while the Basket screen is hidden
+        basket_id = app.workspace.basket.basket_id
+
+        frames = drawn_frames(app, monkeypatch)
+        app.switch_mode("basket")
+        deadline = time.monotonic() + 15
+        while not frames:
+            assert time.monotonic() < deadline, "the Basket screen was never drawn"
+            await asyncio.sleep(0.001)
+        screen, update = frames[0]
+        assert isinstance(screen, BasketScreen)
+        assert isinstance(update, LayoutUpdate)
+        assert f"Basket {basket_id}" in frame_text(update)  # not "No basket yet"

@@ -124,6 +124,13 @@ class AppScreen(Screen[None]):
         return (app._css_update_count, frozenset(app.classes),
                 frozenset(app.get_pseudo_classes()), app.size)
 
+    def caught_up(self) -> bool:
+        """Whether its resume would change nothing: no workspace change to
+        redraw for, and nothing app-wide that its styles read changed since
+        it was last in view (see on_screen_resume)."""
+        return (not getattr(self, "_context_stale", False)
+                and self._app_style_state() == getattr(self, "_styled_for", None))
+
     def on_screen_suspend(self) -> None:
         self._styled_for = self._app_style_state()
 
