@@ -12,7 +12,8 @@ baskets of 1, 50 and 500 order lines:
   screen shows the verdict.
 
 The UI is checked every millisecond, and painted once with
-``pilot.pause(0)`` when the result is there. The reference of each
+``pilot.pause(0)`` when the result is there and no batch holds the app's
+frames. The reference of each
 is the same HTTP call (same body, same sandbox) sent with plain httpx over a
 warm connection, measured right after each UI run.
 """
@@ -62,8 +63,11 @@ async def until(pilot: Any, condition: Callable[[], bool], what: str,
         except NoMatches:  # the screen is there but not composed yet
             return False
 
+    app = pilot.app
     deadline = time.perf_counter() + within
-    while not shown():
+    # Frames held in a batch (a screen switch's, a reply's) are not drawn
+    # until it ends: the result is not on screen before then.
+    while not shown() or app._batch_count:
         if time.perf_counter() > deadline:
             raise NotShown(f"{what} did not show within {within:g} s")
         await asyncio.sleep(POLL_IDLE)
