@@ -9,11 +9,13 @@ repeated 50-item initiate at 73 ms, where it is now drawn at 30 ms. The
 benchmark's key rows had not seen the wait: their clock stopped once the
 app's state showed the result, and a frame held back is not drawn later.
 
-Now, for a built screen, frames are held only until it has handled its
-resume (the catch-up redraw of a hidden screen, focus, styles), so what its
-deferred layout would draw before then (the lines changed while it was
-hidden) is never drawn over the old screen; then it is drawn whole in the
-next frame. A screen shown for the first time keeps Textual's delay.
+Now, for a built screen, frames are held only until it has caught up, so
+the lines that changed while it was hidden are never drawn alone over the
+old screen. If nothing is left for its resume to do (no workspace change
+missed, styles current), the refresh its layout queued during the switch
+draws it whole and ends the hold; otherwise its resume (the catch-up
+redraw, focus, styles) is waited for and the next frame draws it whole. A
+screen shown for the first time keeps Textual's delay.
 """
 
 from __future__ import annotations
@@ -83,5 +85,6 @@ class SwitchHold:
             return
         release, ready = self._next_frame
         self._next_frame = None
-        if ready():
+        # Only if no other batch would keep this frame from being drawn.
+        if ready() and self._app._batch_count == 1:
             release(drawn_whole=True)
