@@ -42,6 +42,25 @@ async def until_drawing(app: App) -> None:
         await asyncio.sleep(0.01)
 
 
+async def basket_built_then_left(app: App) -> None:
+    """The Basket screen built (a first visit keeps Textual's delay), then Offers in view."""
+    app.switch_mode("basket")
+    await until_drawing(app)
+    app.switch_mode("offers")
+    await until_drawing(app)
+
+
+async def first_frame_after_switch(app: App, mode: str, monkeypatch) -> tuple[object, object]:
+    """Switch to ``mode``; (screen, update) of the first frame drawn then."""
+    frames = drawn_frames(app, monkeypatch)
+    app.switch_mode(mode)
+    deadline = time.monotonic() + 15
+    while not frames:
+        assert time.monotonic() < deadline, f"the {mode} screen was never drawn"
+        await asyncio.sleep(0.001)
+    return frames[0]
+
+
 async def test_a_built_screen_is_drawn_whole_once_it_has_caught_up(
     tmp_path, sandbox, monkeypatch
 ):
@@ -50,22 +69,13 @@ async def test_a_built_screen_is_drawn_whole_once_it_has_caught_up(
     app = build_app(tmp_path, sandbox)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        app.switch_mode("basket")  # built now (a first visit keeps Textual's delay)
-        await until_drawing(app)
-        app.switch_mode("offers")
-        await until_drawing(app)
+        await basket_built_then_left(app)
         app.context_changed()  # the hidden Basket screen's context bar changes meanwhile
         await settle(pilot)
 
         delay_update = App.delay_update  # from now on Textual's delay would hold frames 60 s
         monkeypatch.setattr(App, "delay_update", lambda self, delay=0.05: delay_update(self, 60))
-        frames = drawn_frames(app, monkeypatch)
-        app.switch_mode("basket")
-        deadline = time.monotonic() + 15
-        while not frames:
-            assert time.monotonic() < deadline, "the Basket screen was never drawn"
-            await asyncio.sleep(0.001)
-        screen, update = frames[0]
+        screen, update = await first_frame_after_switch(app, "basket", monkeypatch)
         assert isinstance(screen, BasketScreen) and app.screen is screen
         assert isinstance(update, LayoutUpdate) and update.region.size == app.size  # whole
         assert not app._switch_hold.holding
@@ -77,20 +87,11 @@ async def test_a_screen_that_missed_a_change_is_first_drawn_with_it(
     app = build_app(tmp_path, sandbox)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        app.switch_mode("basket")
-        await until_drawing(app)
-        app.switch_mode("offers")
-        await until_drawing(app)
+        await basket_built_then_left(app)
         await initiate(pilot, ("Digital Monthly", 2))  # while the Basket screen is hidden
         basket_id = app.workspace.basket.basket_id
 
-        frames = drawn_frames(app, monkeypatch)
-        app.switch_mode("basket")
-        deadline = time.monotonic() + 15
-        while not frames:
-            assert time.monotonic() < deadline, "the Basket screen was never drawn"
-            await asyncio.sleep(0.001)
-        screen, update = frames[0]
+        screen, update = await first_frame_after_switch(app, "basket", monkeypatch)
         assert isinstance(screen, BasketScreen)
         assert isinstance(update, LayoutUpdate)
         assert f"Basket {basket_id}" in frame_text(update)  # not "No basket yet"
