@@ -39,7 +39,7 @@ from tui_app.idle_collector import START_UP_YOUNG_ONLY_MAX, IdleCollector
 from tui_app.idle_collector import resume_after_start_up as resume_collector_after_start_up
 from tui_app.keymap import check_keymap, keymap_clashes, known_binding_ids
 from tui_app.lean_imports import import_api_client
-from tui_app.screen_switch import SwitchHold, draw_whole_next
+from tui_app.screen_switch import SwitchHold
 from tui_app.screens.base import AppScreen
 from tui_app.screens.modals import HelpScreen, ResumeScreen
 from tui_app.services.api.errors import ApiError
@@ -217,16 +217,7 @@ class BasketBuilderApp(App[None]):
         if mode == self.current_mode or mode not in self._screen_stacks:
             return super().switch_mode(mode)  # a new screen: Textual's delay masks its building
         # A built screen is drawn once it has caught up (see screen_switch).
-        release = self._switch_hold.hold()
-        shown = super().switch_mode(mode)
-        screen = self.screen
-        if isinstance(screen, AppScreen):
-            # The refresh its layout has queued draws it whole, if by then its
-            # resume has nothing left to catch up on (see screen_switch).
-            draw_whole_next(screen)
-            self._switch_hold.release_on_next_frame(release, ready=screen.caught_up)
-        screen.call_later(release)  # queued behind its ScreenResume
-        return shown
+        return self._switch_hold.switch(lambda: super(BasketBuilderApp, self).switch_mode(mode))
 
     def delay_update(self, delay: float = 0.05) -> None:
         if not self._switch_hold.holding:

@@ -24,6 +24,9 @@ from collections.abc import Callable
 
 from textual.app import App
 from textual.screen import Screen
+from textual.widget import AwaitMount
+
+from tui_app.screens.base import AppScreen
 
 RELEASE_AT_THE_LATEST = 0.05  # seconds: Textual's own delay, should the screen never answer
 
@@ -49,7 +52,31 @@ class SwitchHold:
     def holding(self) -> bool:
         return self._held > 0
 
-    def hold(self) -> Callable[[], None]:
+    def switch(self, switch_mode: Callable[[], AwaitMount]) -> AwaitMount:
+        """Run Textual's ``switch_mode`` (to a built screen) with frames held
+        until the screen has caught up."""
+        release = self._hold()
+        shown = switch_mode()
+        screen = self._app.screen
+        if isinstance(screen, AppScreen):
+            # The refresh its layout has queued draws it whole, if by then
+            # its resume has nothing left to catch up on.
+            draw_whole_next(screen)
+            self._next_frame = (release, screen.caught_up)
+        screen.call_later(release)  # queued behind its ScreenResume
+        return shown
+
+    def frame_ready(self) -> None:
+        """A frame of the screen in view is about to be drawn."""
+        if self._next_frame is None:
+            return
+        release, caught_up = self._next_frame
+        self._next_frame = None
+        # Only if no other batch would keep this frame from being drawn.
+        if caught_up() and self._app._batch_count == 1:
+            release(drawn_whole=True)
+
+    def _hold(self) -> Callable[..., None]:
         """Hold frames now; the function returned lets them go (once) and
         has the screen drawn whole. ``RELEASE_AT_THE_LATEST`` after this it
         is called anyway."""
@@ -72,19 +99,3 @@ class SwitchHold:
 
         app.set_timer(RELEASE_AT_THE_LATEST, release, name="screen switch hold")
         return release
-
-    def release_on_next_frame(self, release: Callable[..., None],
-                              ready: Callable[[], bool]) -> None:
-        """The screen's next frame, made whole, ends the hold ``release``
-        ends, if ``ready()`` says then that the screen has caught up."""
-        self._next_frame = (release, ready)
-
-    def frame_ready(self) -> None:
-        """A frame of the screen in view is about to be drawn."""
-        if self._next_frame is None:
-            return
-        release, ready = self._next_frame
-        self._next_frame = None
-        # Only if no other batch would keep this frame from being drawn.
-        if ready() and self._app._batch_count == 1:
-            release(drawn_whole=True)
