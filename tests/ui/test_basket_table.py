@@ -259,6 +259,28 @@ async def test_a_column_follows_its_changed_cells_and_the_table_its_row_count():
         assert table.virtual_size.height == 20 + 1
 
 
+async def test_columns_are_as_wide_as_rich_measures_their_widest_cell():
+    """Cells of ASCII and the table's own one-cell marks ("…", "—", "£")
+    are counted by their length; any other character by Rich's cell width:
+    a wide one counts two."""
+    from rich.cells import cell_len
+
+    app = TableApp()
+    async with app.run_test(size=(200, 30)) as pilot:
+        table = app.query_one(BasketTable)
+        marked = [Row(f"m{n}", tuple(f"{n:04}…" if c == "item" else f"£{n}—{c}"
+                                     for c in COLUMN_KEYS)) for n in range(500)]
+        wide = Row("wide", tuple("日本語日本語…" if c == "item" else "—" for c in COLUMN_KEYS))
+        table.sync([*marked, wide])
+        await pilot.pause()
+        for column in table.ordered_columns:
+            index = COLUMN_KEYS.index(column.key.value)
+            widest = max(cell_len(cells[index]) for cells in table.shown.values())
+            assert column.content_width == max(widest, cell_len(column.label.plain))
+        item = next(c for c in table.ordered_columns if c.key.value == "item")
+        assert item.content_width == 13  # 6 wide characters and "…"; its length is 7
+
+
 async def test_a_row_is_where_datatable_would_put_it_and_the_cursor_is_scrolled_to():
     from textual.widgets import DataTable
 

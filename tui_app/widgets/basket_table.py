@@ -61,6 +61,10 @@ _RIGHT = {"qty", "unit", "total"}
 # behind a sideways scroll.
 GIVE_WAY = ("version", "type", "unit", "item")
 PLACED_MAX = 2048  # cell styles kept with their place: some seven screenfuls
+# Characters besides ASCII that the table's own formatting puts in cells, each
+# one cell wide: a shortened id's "…", an unknown value's "—", currency signs.
+# A column with no other is measured by len (see _measure).
+ONE_CELL_MARKS = tuple(mark for mark in "…—£€¥" if cell_len(mark) == 1)
 
 
 @dataclass
@@ -109,6 +113,17 @@ class Row(NamedTuple):
 
     def cell(self, column: str) -> str:
         return self.cells[COLUMN_KEYS.index(column)]
+
+
+def _ascii_but_marks(text: str) -> bool:
+    """Whether ``text`` holds only ASCII and ONE_CELL_MARKS (str.replace finds
+    a mark at C speed; str.translate looked up every character: 0.5 ms for
+    the 500 ids of a basket)."""
+    if text.isascii():
+        return True
+    for mark in ONE_CELL_MARKS:
+        text = text.replace(mark, "")
+    return text.isascii()
 
 
 def displayed(cells: tuple[str, ...]) -> tuple[str, ...]:
@@ -334,10 +349,11 @@ class BasketTable(DataTable[str]):
         plain text we already hold, so its width is counted directly (Textual
         measures each through Rich: a 500-row basket took ~70 ms)."""
         for column, values in zip(self.ordered_columns, zip(*rows, strict=True), strict=False):
-            # A printable ASCII string is as wide as it is long: counted by
-            # len at C speed, a column at a time (cell_len, 4,000 calls for
-            # a new 500-item basket, was most of this).
-            measure = len if "".join(values).isascii() else cell_len
+            # A printable string of ASCII and one-cell marks is as wide as it
+            # is long: counted by len at C speed, a column at a time (cell_len
+            # was most of this: the 500 shortened ids of a new basket, each
+            # ending in "…", were 1.9 ms of its redraw).
+            measure = len if _ascii_but_marks("".join(values)) else cell_len
             # Lines repeat their prices, types and versions: each once.
             column.content_width = max(column.content_width, max(map(measure, set(values))))
 
@@ -473,12 +489,18 @@ class BasketTable(DataTable[str]):
         row_style = self._row_style(index, base_style)
         self._rich_drawn = False
         segments: list[Segment] = []
+        # Every data cell of the line has the same cursor and hover styles
+        # (no fixed cells here): looked up once, not once a cell.
+        styles = None if index == -1 else self._get_styles_to_render_cell(
+            False, False, False, hover, cursor, look.show_cursor,
+            look.show_hover_cursor, look.css_foreground, look.css_background,
+        )
         for column_index, (column, column_width, value) in enumerate(
             zip(columns, widths, values, strict=True)
         ):
             segments.extend(self._cell_segments(
                 index, column_index, column.key, None if index == -1 else value,
-                row_style, column_width, cursor, hover, look))
+                row_style, column_width, cursor, hover, look, styles))
         extend, _ = self._get_styles_to_render_cell(
             index == -1, False, False, hover, cursor, look.show_cursor,
             look.show_hover_cursor, False, False,
@@ -490,9 +512,16 @@ class BasketTable(DataTable[str]):
             edge = self._edge_metas[index] = Style.from_meta(
                 {"row": index, "column": 0, "out_of_bounds": True})
         extend = row_style + extend + edge
-        segments.append(Segment(" " * max(0, width - sum(widths)), extend))
-        cropped = line_crop(segments, scroll_x, scroll_x + width, width)
-        strip = Strip(cropped).adjust_cell_length(width, base_style)
+        rest = width - sum(widths)
+        segments.append(Segment(" " * max(0, rest), extend))
+        if scroll_x == 0 and rest >= 0:
+            # Each cell is exactly its column's width: the line is the
+            # table's width, nothing to crop (line_crop measured every
+            # segment again, the new ids of a basket through Rich's slow path).
+            strip = Strip(segments, width)
+        else:
+            cropped = line_crop(segments, scroll_x, scroll_x + width, width)
+            strip = Strip(cropped).adjust_cell_length(width, base_style)
         # Cells drawn here come simplified (see _cell_segments); one through
         # Rich may not.
         return strip.simplify() if self._rich_drawn else strip
@@ -536,9 +565,11 @@ class BasketTable(DataTable[str]):
     def _cell_segments(
         self, row_index: int, column_index: int, column_key: ColumnKey, value: str | None,
         base_style: Style, width: int, cursor: bool, hover: bool, look: _CellLook,
+        styles: tuple[Style, Style] | None = None,
     ) -> list[Segment]:
         """``_render_cell`` for a cell whose string (``value``, None for the
-        header's label) and column are known."""
+        header's label) and column are known; ``styles``: its cursor and hover
+        styles (``_get_styles_to_render_cell``), when the caller has them."""
         header = row_index == -1
         if header:
             label = self.columns[column_key].label
@@ -562,12 +593,14 @@ class BasketTable(DataTable[str]):
             # grown and its column not yet: drawn through Rich then.
             self._rich_drawn = True
             return self.rich_cell(row_index, column_index, base_style, width, cursor, hover)[0]
-        is_fixed = not header and (row_index < look.fixed_rows
-                                   or column_index < look.fixed_columns)
-        component, post = self._get_styles_to_render_cell(
-            header, False, is_fixed, hover, cursor, look.show_cursor,
-            look.show_hover_cursor, look.css_foreground, look.css_background,
-        )
+        if styles is None:
+            is_fixed = not header and (row_index < look.fixed_rows
+                                       or column_index < look.fixed_columns)
+            styles = self._get_styles_to_render_cell(
+                header, False, is_fixed, hover, cursor, look.show_cursor,
+                look.show_hover_cursor, look.css_foreground, look.css_background,
+            )
+        component, post = styles
         plain, text = self._cell_styles(base_style, component, post, style)
         # The cell's place, which a mouse click reads, comes last: Rich adds
         # styles attribute by attribute, so the result is the one Rich makes
