@@ -217,7 +217,8 @@ class BasketBuilderApp(App[None]):
         if mode == self.current_mode or mode not in self._screen_stacks:
             return super().switch_mode(mode)  # a new screen: Textual's delay masks its building
         # A built screen is drawn once it has caught up (see screen_switch).
-        return self._switch_hold.switch(lambda: super(BasketBuilderApp, self).switch_mode(mode))
+        return self._switch_hold.switch(self._screen_stacks[mode][-1],
+                                        lambda: super(BasketBuilderApp, self).switch_mode(mode))
 
     def delay_update(self, delay: float = 0.05) -> None:
         if not self._switch_hold.holding:

@@ -11,6 +11,7 @@ from textual.app import App
 
 from tui_app import screen_switch
 from tui_app.screens.basket import BasketScreen
+from tui_app.widgets.offer_catalogue import CatalogueTable
 
 from pilot import build_app, initiate, ready, settle
 
@@ -95,3 +96,29 @@ async def test_a_screen_that_missed_a_change_is_first_drawn_with_it(
         assert isinstance(screen, BasketScreen)
         assert isinstance(update, LayoutUpdate)
         assert f"Basket {basket_id}" in frame_text(update)  # not "No basket yet"
+
+
+async def test_a_basket_initiated_from_offers_is_drawn_whole_once(tmp_path, sandbox, monkeypatch):
+    """ctrl+s on Offers switches to the Basket screen with the new basket: one
+    whole frame draws it, and nothing redraws the whole screen after it (the
+    screen's own repaint, or its resume's, drew it all a second time)."""
+    app = build_app(tmp_path, sandbox)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await basket_built_then_left(app)
+        app.screen.query_one(CatalogueTable).focus()
+        await pilot.press("enter")  # the first offer, into the pick list
+        await settle(pilot)
+
+        frames = drawn_frames(app, monkeypatch)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await until_drawing(app)
+        await settle(pilot)
+        assert isinstance(app.screen, BasketScreen)
+        assert app.screen.table.row_count == 1
+        whole = [update for screen, update in frames
+                 if screen is app.screen and isinstance(update, LayoutUpdate)]
+        assert len(whole) == 1, f"the Basket screen was drawn whole {len(whole)} times"
+        (row,) = app.screen.table.shown.values()
+        assert " ".join(row[:3]) in " ".join(frame_text(whole[0]).split())  # id, offer, qty

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 from textual import events
 from textual.app import App, ComposeResult
@@ -73,6 +73,12 @@ class AppScreen(Screen[None]):
         else:
             self._context_stale = True
 
+    def catch_up(self) -> None:
+        """Redraw for the workspace changes made while it was hidden, if any."""
+        if getattr(self, "_context_stale", False):
+            self._context_stale = False
+            self._redraw_context()
+
     def tick_confirmed(self, redraw: Callable[[], Any]) -> None:
         """Redraw "confirmed 2 min ago" as time goes by, while in view."""
         self.set_interval(20, lambda: redraw() if self.is_current else None)
@@ -138,9 +144,30 @@ class AppScreen(Screen[None]):
         # Runs before Screen's own handler (Textual calls them down the MRO).
         if event.refresh_styles and self._app_style_state() == getattr(self, "_styled_for", None):
             event.refresh_styles = False
-        if getattr(self, "_context_stale", False):
-            self._context_stale = False
-            self._redraw_context()
+        self.catch_up()
+        drawn, self._drawn_before_resume = self._drawn_before_resume, False
+        # Textual's handler ends by repainting the whole screen, for the
+        # terminal has shown another one. Drawn whole already (SwitchHold),
+        # with nothing for the resume to restyle or lay out again: a second
+        # whole frame would show the same (2.5 ms of a switch to the Basket
+        # screen with 500 items, and the whole screen written out again).
+        self._skip_resume_repaint = (drawn and not event.refresh_styles and self.is_attached
+                                     and self._size == self.app.size)
+
+    _drawn_before_resume = False
+    _skip_resume_repaint = False
+
+    def drawn_before_resume(self) -> None:
+        """It was drawn whole after a switch, its ScreenResume still to come."""
+        self._drawn_before_resume = True
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:
+        if self._skip_resume_repaint:  # the next refresh is the resume's (see above)
+            self._skip_resume_repaint = False
+            if not regions and repaint and not layout and not recompose:
+                return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def _set_dirty(self, *regions: Region) -> None:
         """As Widget's, but a whole-screen repaint keeps the screen's own
@@ -205,12 +232,23 @@ class AppScreen(Screen[None]):
         where they asked, with no dialog open: a reply never moves them out
         from under a dialog (the key they are about to press would land on
         another screen) or off a screen they moved to meanwhile. Otherwise
-        it only says so: ``done`` — F5 to see it."""
+        it only says so: ``done`` — F5 to see it.
+
+        Called from a ``call_api`` callback, the switch waits until the app
+        has taken in the reply (``context_changed``): the screen shown is
+        brought up to date before it is laid out and drawn, never after its
+        first frame (which showed the screen as it was, "No basket yet")."""
+        if self._after_reply is not None:
+            self._after_reply.append(lambda: self.go_after_reply(mode, done, key_id))
+            return
         app = self.app
         if app.screen is self and len(app.screen_stack) == 1:
             self.bb.switch_mode(mode)
             return
         self.notify(f"{done} — {key_display(app, key_id)} to see it.", timeout=6)
+
+    # While a reply's callbacks run: what is to be done once the app has taken it in.
+    _after_reply: list[Callable[[], object]] | None = None
 
     def copy(self, text: str, what: str) -> None:
         """Put ``text`` on the clipboard as it is, and say so with it shown as
@@ -234,6 +272,7 @@ class AppScreen(Screen[None]):
         drawn = hold_repaint(self.app)
 
         async def run() -> None:
+            after: list[Callable[[], object]] = []
             try:
                 result = await call()
             except (ApiError, ProfileNotUsable) as exc:
@@ -243,10 +282,14 @@ class AppScreen(Screen[None]):
             else:
                 self.error_panel.clear()
                 if on_done is not None:
+                    self._after_reply = after  # see go_after_reply
                     on_done(result)
             finally:
+                self._after_reply = None
                 self.bb.busy = ""
                 self.bb.context_changed()
+                for then in after:
+                    then()
                 self.show_warnings()
                 self.bb.flush_warnings()
                 drawn()
