@@ -291,6 +291,11 @@ async def test_a_row_is_where_datatable_would_put_it_and_the_cursor_is_scrolled_
         await pilot.pause()
         for index in (0, 1, 17, 250, 499, 500, -1):
             assert table._get_row_region(index) == DataTable._get_row_region(table, index)
+        for fixed_rows, fixed_columns, header in ((0, 0, True), (0, 2, False), (3, 1, True)):
+            table.fixed_rows, table.fixed_columns, table.show_header = (
+                fixed_rows, fixed_columns, header)
+            assert table._get_fixed_offset() == DataTable._get_fixed_offset(table)
+        table.fixed_rows, table.fixed_columns, table.show_header = 0, 0, True
         table.move_cursor(row=450, animate=False)
         await pilot.pause()
         top = table.scroll_offset.y
