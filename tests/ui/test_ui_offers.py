@@ -230,7 +230,9 @@ async def test_three_picks_initiate_a_gb_basket_and_open_it(tmp_path, sandbox):
         ]
         await pilot.press("f3")
         await pilot.pause()
-        assert picks(pilot).picks == []  # the list starts afresh
+        assert picks(pilot).picks == []  # the list starts afresh, and says so
+        assert picks(pilot).border_title == "Items to initiate with (0)"
+        assert text_of(pilot, "#items-note").startswith("Empty: add offers")
         # ... and so does the external id: the next initiate is a new basket.
         assert app.screen.query_one("#external-id", Input).value != basket.external_id
 

@@ -109,6 +109,7 @@ class OffersScreen(AppScreen):
         self._endpoint: str | None = None
         self._order_ready = False  # the order pane mounts just after the first paint
         self._left = False  # another screen was shown since this one was last in view
+        self._picks_stale = False  # the pick list changed while another screen was shown
         self._complaint = False  # the error panel lists the order's problems
         self._jumped: str | None = None  # Enter in the filter moved to this offer
 
@@ -147,6 +148,8 @@ class OffersScreen(AppScreen):
         if self._left:
             self._left = False
             self.focus_catalogue()
+        if self._picks_stale:
+            self._picks_changed()
 
     def focus_catalogue(self) -> None:
         """Back on Offers: the keys act on the catalogue, its cursor on a row in view."""
@@ -453,6 +456,12 @@ class OffersScreen(AppScreen):
 
     @on(PickTable.Changed)
     def _picks_changed(self) -> None:
+        # Left for another screen (an initiate empties the list as it moves
+        # to the Basket screen): drawn when shown again, not while the
+        # screen shown is drawn.
+        self._picks_stale = self._left
+        if self._picks_stale:
+            return
         count = len(self.picks.picks)
         put_title(self.picks, f"Items to initiate with ({count})")
         self._note("#items-note", "" if count else "Empty: add offers with Enter or ctrl+o.")
