@@ -155,3 +155,17 @@ def test_any_theme_file_is_a_theme_or_a_clear_refusal(text):
         assert str(exc).startswith("mine.toml")
     else:
         assert theme.name and theme.primary
+
+
+@PROFILE
+@given(st.text(max_size=40) | st.text(alphabet=st.sampled_from(
+    "ab…—£\x1b\x07\x7f\x85\u2028\u2029\u202a\u202e\u2066\u2069\t\n 日"), max_size=20))
+def test_visible_text_is_the_stand_in_translation_whatever_arrives(text):
+    """The fast path (a printable text is returned as it is) gives what the
+    stand-in table gives for every text: each character it replaces is
+    unprintable."""
+    from tui_app.formatting import _TABLE, visible
+
+    assert visible(text) == text.translate(_TABLE)
+    assert all(not chr(code).isprintable() for code in _TABLE)
+

@@ -57,6 +57,8 @@ def visible(text: str) -> str:
     """``text`` with every character that would act on the terminal (rather
     than be drawn) replaced by a one-cell stand-in; same length as ``text``,
     and ``visible(visible(text)) == visible(text)``."""
+    if text.isprintable():  # every character it replaces is unprintable: none here
+        return text  # (checked at C speed; translate looks up each character)
     return text.translate(_TABLE)
 
 
