@@ -301,3 +301,27 @@ async def test_a_row_is_where_datatable_would_put_it_and_the_cursor_is_scrolled_
         top = table.scroll_offset.y
         assert top <= 450 < top + table.scrollable_content_region.height - 1
         assert "a450" in screen_text(app)
+
+
+async def test_the_scroll_bar_follows_the_rows_and_is_not_drawn_again_for_nothing():
+    app = TableApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.query_one(BasketTable)
+        table.sync(rows([f"a{n}" for n in range(500)]))
+        await pilot.pause()
+        bar = table.vertical_scrollbar
+        assert bar.window_virtual_size == 501  # the rows and the header
+
+        drawn = []
+        bar.refresh = lambda *args, **kwargs: drawn.append(args)  # type: ignore[method-assign]
+        app.screen._refresh_layout()  # laid out again, nothing changed (a switch to it)
+        await pilot.pause()
+        assert drawn == []
+
+        del bar.refresh
+        table.sync(rows([f"b{n}" for n in range(40)]))  # fewer rows: a longer thumb
+        await pilot.pause()
+        assert bar.window_virtual_size == 41
+        table.move_cursor(row=39)
+        await pilot.pause()
+        assert table.scroll_offset.y > 0 and bar.position == table.scroll_offset.y

@@ -34,7 +34,7 @@ from textual import events
 from textual._segment_tools import line_crop
 from textual._two_way_dict import TwoWayDict
 from textual.cache import LRUCache
-from textual.geometry import Region, Spacing
+from textual.geometry import Region, Size, Spacing
 from textual.renderables.styled import Styled
 from textual.strip import Strip
 from textual.widgets import DataTable
@@ -285,6 +285,21 @@ class BasketTable(DataTable[str]):
                      + self._row_label_column_width)
         y = row_index + (self.header_height if self.show_header else 0)
         return Region(0, y, max(self.size.width, row_width), 1)
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
+                      layout: bool = True) -> bool:
+        # Textual's ScrollView compares the virtual size the layout hands it
+        # (its own size: a ScrollView keeps its virtual size itself) with its
+        # own, so every layout of the screen (each switch to it) updated its
+        # scroll bar and drew it again, unchanged (1.4 ms of the first frame
+        # of each new basket). Now only what that update reads is compared.
+        state = (size, container_size, self.virtual_size, self.styles.gutter)
+        if state == self._scroll_state:
+            return self._container_size != container_size  # as ScrollView's
+        self._scroll_state = state
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
+    _scroll_state: tuple[object, ...] = ()  # what the scroll bars were last updated for
 
     def _get_fixed_offset(self) -> Spacing:
         # As DataTable's, which lists every row in order to add up the heights
