@@ -226,7 +226,7 @@ class BasketBuilderApp(App[None]):
 
     def _display(self, screen: Screen, renderable: Any) -> None:
         if renderable is not None and screen is self.screen:
-            self._switch_hold.frame_ready()
+            self._switch_hold.frame_ready(renderable)
         # Textual holds back every frame until its start-up batch ends, and
         # runs after-refresh callbacks meanwhile: only here is it known that a
         # frame has really gone to the terminal.

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual._compositor import LayoutUpdate
 from textual.app import App
 from textual.screen import Screen
 from textual.widget import AwaitMount
@@ -83,8 +84,8 @@ class SwitchHold:
         screen.call_later(release)  # queued behind its ScreenResume
         return shown
 
-    def frame_ready(self) -> None:
-        """A frame of the screen in view is about to be drawn."""
+    def frame_ready(self, frame: object) -> None:
+        """``frame`` of the screen in view is about to be drawn."""
         if self._next_frame is None:
             return
         release, screen, resumes = self._next_frame
@@ -92,9 +93,11 @@ class SwitchHold:
         # Only if no other batch would keep this frame from being drawn.
         if screen.caught_up() and self._app._batch_count == 1:
             release(drawn_whole=True)
-            drawn_whole(screen)
-            if screen.stack_updates == resumes:  # its resume is still to come
-                screen.drawn_before_resume()
+            # draw_whole_next made it the whole screen; checked all the same.
+            if isinstance(frame, LayoutUpdate) and frame.region == screen._compositor.size.region:
+                drawn_whole(screen)
+                if screen.stack_updates == resumes:  # its resume is still to come
+                    screen.drawn_before_resume()
 
     def _hold(self) -> Callable[..., None]:
         """Hold frames now; the function returned lets them go (once) and
