@@ -67,7 +67,7 @@ class AppScreen(Screen[None]):
         self.watch(self.app, "context_version", self._context_version_changed)
 
     def _context_version_changed(self, _version: int) -> None:
-        if self.is_current or not self.is_mounted:
+        if (self.is_current and not self._leaving) or not self.is_mounted:
             self._context_stale = False
             self._redraw_context()
         else:
@@ -239,16 +239,23 @@ class AppScreen(Screen[None]):
         brought up to date before it is laid out and drawn, never after its
         first frame (which showed the screen as it was, "No basket yet")."""
         if self._after_reply is not None:
-            self._after_reply.append(lambda: self.go_after_reply(mode, done, key_id))
+            self._after_reply.append((mode, done, key_id))
             return
-        app = self.app
-        if app.screen is self and len(app.screen_stack) == 1:
+        if self._may_go():
             self.bb.switch_mode(mode)
             return
-        self.notify(f"{done} — {key_display(app, key_id)} to see it.", timeout=6)
+        self.notify(f"{done} — {key_display(self.app, key_id)} to see it.", timeout=6)
 
-    # While a reply's callbacks run: what is to be done once the app has taken it in.
-    _after_reply: list[Callable[[], object]] | None = None
+    def _may_go(self) -> bool:
+        app = self.app
+        return app.screen is self and len(app.screen_stack) == 1
+
+    # While a reply's callbacks run: the screens to go to once the app has
+    # taken the reply in (mode, done, key_id: see go_after_reply).
+    _after_reply: list[tuple[str, str, str]] | None = None
+    # Taking a reply in before going to another screen: this one is redrawn
+    # when shown again, not for the moment before it is left.
+    _leaving = False
 
     def copy(self, text: str, what: str) -> None:
         """Put ``text`` on the clipboard as it is, and say so with it shown as
@@ -272,7 +279,7 @@ class AppScreen(Screen[None]):
         drawn = hold_repaint(self.app)
 
         async def run() -> None:
-            after: list[Callable[[], object]] = []
+            after: list[tuple[str, str, str]] = []
             try:
                 result = await call()
             except (ApiError, ProfileNotUsable) as exc:
@@ -286,10 +293,14 @@ class AppScreen(Screen[None]):
                     on_done(result)
             finally:
                 self._after_reply = None
-                self.bb.busy = ""
-                self.bb.context_changed()
-                for then in after:
-                    then()
+                self._leaving = bool(after) and self._may_go()
+                try:
+                    self.bb.busy = ""
+                    self.bb.context_changed()
+                finally:
+                    self._leaving = False
+                for go in after:
+                    self.go_after_reply(*go)
                 self.show_warnings()
                 self.bb.flush_warnings()
                 drawn()
