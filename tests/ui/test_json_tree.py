@@ -306,3 +306,27 @@ async def test_guides_hidden_by_colour_are_drawn_as_tree_draws_them():
         await pilot.pause()
         ours, theirs = ours_and_trees(tree)
         assert ours == theirs
+
+
+async def test_the_scroll_bar_follows_the_tree_and_is_not_drawn_again_for_nothing():
+    app = TreeApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        tree = app.query_one("#lazy", JsonTree)
+        tree.show("checkout x", REPLY["checkout"])
+        await pilot.pause()
+        items = next(n for n in tree.root.children if n.label.plain.startswith("orderItems"))
+        items.expand()
+        await pilot.pause()
+        bar = tree.vertical_scrollbar
+        assert bar.window_virtual_size == len(tree._tree_lines) > tree.size.height
+
+        drawn = []
+        bar.refresh = lambda *args, **kwargs: drawn.append(args)  # type: ignore[method-assign]
+        app.screen._refresh_layout()  # laid out again, nothing changed (a switch to it)
+        await pilot.pause()
+        assert drawn == []
+
+        del bar.refresh
+        items.collapse()  # fewer lines: the bar follows
+        await pilot.pause()
+        assert bar.window_virtual_size == len(tree._tree_lines)

@@ -43,6 +43,7 @@ from textual.widgets.data_table import CellKey, Column, ColumnKey, RowKey
 
 from tui_app.formatting import CELL_MAX, heading, shown
 from tui_app.widgets.clear_rows import clear_rows
+from tui_app.widgets.steady_scroll_bars import steady_size_updated
 
 # (key, header): the status column sits early so it is visible at 80 columns.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -288,18 +289,8 @@ class BasketTable(DataTable[str]):
 
     def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
                       layout: bool = True) -> bool:
-        # Textual's ScrollView compares the virtual size the layout hands it
-        # (its own size: a ScrollView keeps its virtual size itself) with its
-        # own, so every layout of the screen (each switch to it) updated its
-        # scroll bar and drew it again, unchanged (1.4 ms of the first frame
-        # of each new basket). Now only what that update reads is compared.
-        state = (size, container_size, self.virtual_size, self.styles.gutter)
-        if state == self._scroll_state:
-            return self._container_size != container_size  # as ScrollView's
-        self._scroll_state = state
-        return super()._size_updated(size, virtual_size, container_size, layout)
-
-    _scroll_state: tuple[object, ...] = ()  # what the scroll bars were last updated for
+        return steady_size_updated(self, size, container_size, lambda: super(
+            BasketTable, self)._size_updated(size, virtual_size, container_size, layout))
 
     def _get_fixed_offset(self) -> Spacing:
         # As DataTable's, which lists every row in order to add up the heights

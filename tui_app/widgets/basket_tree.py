@@ -28,13 +28,14 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Span, Text
 from textual._segment_tools import line_pad
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widgets import Tree
 from textual.widgets._tree import TOGGLE_STYLE, _TreeLine
 from textual.widgets.tree import TreeNode
 
 from tui_app.formatting import CELL_MAX, NAME_MAX, shown
+from tui_app.widgets.steady_scroll_bars import steady_size_updated
 
 LEAF_MAX = 2 * CELL_MAX  # the JSON of a leaf's value, on its one line
 
@@ -166,6 +167,11 @@ class JsonTree(Tree[Branch | None]):
         self._frame_style: Style | None = None  # while a frame is drawn
         self._frame_look: _Look | None = None  # likewise
         self._frame_guides: dict[tuple[Style, bool], tuple[str, str, str, str]] = {}
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
+                      layout: bool = True) -> bool:
+        return steady_size_updated(self, size, container_size, lambda: super(
+            JsonTree, self)._size_updated(size, virtual_size, container_size, layout))
 
     def notify_style_update(self) -> None:
         """Textual restyles every widget of a screen each time the screen is
