@@ -13,7 +13,7 @@ from tui_app import screen_switch
 from tui_app.screens.basket import BasketScreen
 from tui_app.widgets.offer_catalogue import CatalogueTable
 
-from pilot import build_app, initiate, ready, settle
+from pilot import build_app, initiate, ready, screen_text, settle
 
 
 def frame_text(update: LayoutUpdate) -> str:
@@ -122,3 +122,34 @@ async def test_a_basket_initiated_from_offers_is_drawn_whole_once(tmp_path, sand
         assert len(whole) == 1, f"the Basket screen was drawn whole {len(whole)} times"
         (row,) = app.screen.table.shown.values()
         assert " ".join(row[:3]) in " ".join(frame_text(whole[0]).split())  # id, offer, qty
+
+
+async def test_a_validation_redraws_the_basket_screen_when_it_is_back_not_as_it_leaves(
+    tmp_path, sandbox, monkeypatch
+):
+    """v on Basket moves to Validation once the verdict is in: the Basket
+    screen is not redrawn for the verdict on its way out (500 rows, for a
+    frame nobody sees), and shows it when it is back."""
+    app = build_app(tmp_path, sandbox)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await initiate(pilot, ("Digital Monthly", 2))
+        app.switch_mode("basket")
+        await until_drawing(app)
+        await settle(pilot)
+        basket = app.screen
+        assert "Not validated since the last change" in " ".join(screen_text(app).split())
+
+        redraws = []
+        redraw = basket._redraw_context
+        monkeypatch.setattr(basket, "_redraw_context", lambda: (redraws.append(1), redraw()))
+        await pilot.press("v")
+        await settle(pilot)
+        await until_drawing(app)
+        assert app.current_mode == "validation" and redraws == []  # not on its way out
+
+        await pilot.press("f4")
+        await until_drawing(app)
+        await settle(pilot)
+        assert app.screen is basket and redraws == [1]  # once, on its way back
+        assert "✓ valid at the last validation" in " ".join(screen_text(app).split())
