@@ -39,7 +39,7 @@ from tui_app.idle_collector import START_UP_YOUNG_ONLY_MAX, IdleCollector
 from tui_app.idle_collector import resume_after_start_up as resume_collector_after_start_up
 from tui_app.keymap import check_keymap, keymap_clashes, known_binding_ids
 from tui_app.lean_imports import import_api_client
-from tui_app.screen_switch import SwitchHold
+from tui_app.screen_switch import SwitchHold, draw_whole_next
 from tui_app.screens.base import AppScreen
 from tui_app.screens.modals import HelpScreen, ResumeScreen
 from tui_app.services.api.errors import ApiError
@@ -233,6 +233,18 @@ class BasketBuilderApp(App[None]):
         super()._display(screen, renderable)
         if renderable is not None and not self._batch_count:
             self._first_frame_written()
+
+    def _end_batch(self) -> None:
+        super()._end_batch()
+        # The first screen is laid out while Textual's start-up batch holds
+        # the frames, and the frame of that layout is then dropped, not drawn
+        # later: nothing showed until the screen's next update tick, behind
+        # the rest of start-up's work (20 ms after the batch in a pty, 100 ms
+        # in a test). Drawn whole as the batch ends.
+        if not self._batch_count and not self._first_frame_out and self.screen_stack:
+            screen = self.screen
+            draw_whole_next(screen)
+            screen._on_timer_update()
 
     def _first_frame_written(self) -> None:
         if self._first_frame_out:

@@ -153,3 +153,37 @@ async def test_a_validation_redraws_the_basket_screen_when_it_is_back_not_as_it_
         await settle(pilot)
         assert app.screen is basket and redraws == [1]  # once, on its way back
         assert "✓ valid at the last validation" in " ".join(screen_text(app).split())
+
+
+async def test_the_first_screen_is_drawn_whole_as_the_start_up_batch_ends(
+    tmp_path, sandbox, monkeypatch
+):
+    """Textual lays the first screen out while its start-up batch holds the
+    frames and drops that frame: the app draws it whole as the batch ends,
+    instead of leaving the terminal blank until something else changes."""
+    frames: list[tuple[object, object]] = []
+    ended_with: list[int] = []  # frames drawn when the last batch ended
+    from tui_app.app import BasketBuilderApp
+
+    draw, end_batch = App._display, BasketBuilderApp._end_batch
+
+    def record(self, screen, update) -> None:
+        if update is not None and not self._batch_count:
+            frames.append((screen, update))
+        draw(self, screen, update)
+
+    def end(self) -> None:
+        end_batch(self)
+        if not self._batch_count and not ended_with:
+            ended_with.append(len(frames))
+
+    monkeypatch.setattr(App, "_display", record)
+    monkeypatch.setattr(BasketBuilderApp, "_end_batch", end)
+    app = build_app(tmp_path, sandbox)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        assert ended_with and ended_with[0] >= 1  # drawn within the batch's end
+        screen, first = frames[0]
+        assert screen is app.screen
+        assert isinstance(first, LayoutUpdate) and first.region.size == app.size
+        assert "f3 Offers" in frame_text(first)
