@@ -91,3 +91,17 @@ def styles_of(screen) -> list:
     given, to compare with what a restyle of the whole app would give it."""
     return [(node, node.styles.base.get_rules(), dict(node._component_styles))
             for node in screen.walk_children(with_self=True)]
+
+
+async def scroll_bar_redraws_on_a_new_layout(pilot: Pilot, widget) -> int:
+    """How often ``widget``'s vertical scroll bar is drawn again when its
+    screen is laid out again with nothing changed, as a switch to it does."""
+    bar = widget.vertical_scrollbar
+    drawn = []
+    bar.refresh = lambda *args, **kwargs: drawn.append(args)
+    try:
+        pilot.app.screen._refresh_layout()
+        await pilot.pause()
+    finally:
+        del bar.refresh
+    return len(drawn)

@@ -8,7 +8,14 @@ from textual.app import App, ComposeResult
 
 from tui_app.widgets.basket_table import COLUMN_KEYS, BasketTable, Row
 
-from pilot import build_app, initiate, ready, screen_text, settle
+from pilot import (
+    build_app,
+    initiate,
+    ready,
+    screen_text,
+    scroll_bar_redraws_on_a_new_layout,
+    settle,
+)
 
 
 def rows(keys, qty="1"):
@@ -312,13 +319,8 @@ async def test_the_scroll_bar_follows_the_rows_and_is_not_drawn_again_for_nothin
         bar = table.vertical_scrollbar
         assert bar.window_virtual_size == 501  # the rows and the header
 
-        drawn = []
-        bar.refresh = lambda *args, **kwargs: drawn.append(args)  # type: ignore[method-assign]
-        app.screen._refresh_layout()  # laid out again, nothing changed (a switch to it)
-        await pilot.pause()
-        assert drawn == []
+        assert await scroll_bar_redraws_on_a_new_layout(pilot, table) == 0
 
-        del bar.refresh
         table.sync(rows([f"b{n}" for n in range(40)]))  # fewer rows: a longer thumb
         await pilot.pause()
         assert bar.window_virtual_size == 41

@@ -15,6 +15,8 @@ from textual.widgets import Tree
 from tui_app.services.api.models import ValidateResponse
 from tui_app.widgets.basket_tree import JsonTree
 
+from pilot import scroll_bar_redraws_on_a_new_layout
+
 ITEMS = 30
 
 REPLY = {
@@ -320,13 +322,8 @@ async def test_the_scroll_bar_follows_the_tree_and_is_not_drawn_again_for_nothin
         bar = tree.vertical_scrollbar
         assert bar.window_virtual_size == len(tree._tree_lines) > tree.size.height
 
-        drawn = []
-        bar.refresh = lambda *args, **kwargs: drawn.append(args)  # type: ignore[method-assign]
-        app.screen._refresh_layout()  # laid out again, nothing changed (a switch to it)
-        await pilot.pause()
-        assert drawn == []
+        assert await scroll_bar_redraws_on_a_new_layout(pilot, tree) == 0
 
-        del bar.refresh
         items.collapse()  # fewer lines: the bar follows
         await pilot.pause()
         assert bar.window_virtual_size == len(tree._tree_lines)
