@@ -60,7 +60,8 @@ class SwitchHold:
     def __init__(self, app: App[object]) -> None:
         self._app = app
         self._held = 0
-        # The hold that its screen's next frame may end, and whether it may.
+        # The hold its screen's next frame may end: its release, the screen,
+        # and how many resumes the screen had handled at the switch.
         self._next_frame: tuple[Callable[..., None], AppScreen, int] | None = None
 
     @property
@@ -92,7 +93,7 @@ class SwitchHold:
         self._next_frame = None
         # Only if no other batch would keep this frame from being drawn.
         if screen.caught_up() and self._app._batch_count == 1:
-            release(drawn_whole=True)
+            release(whole_frame=True)
             # draw_whole_next made it the whole screen; checked all the same.
             if isinstance(frame, LayoutUpdate) and frame.region == screen._compositor.size.region:
                 drawn_whole(screen)
@@ -108,7 +109,7 @@ class SwitchHold:
         self._held += 1
         held = True
 
-        def release(drawn_whole: bool = False) -> None:
+        def release(whole_frame: bool = False) -> None:
             nonlocal held
             if not held:
                 return
@@ -116,7 +117,7 @@ class SwitchHold:
             self._held -= 1
             if self._next_frame is not None and self._next_frame[0] is release:
                 self._next_frame = None
-            if not drawn_whole and app.screen_stack:
+            if not whole_frame and app.screen_stack:
                 draw_whole_next(app.screen)  # its frames while held were not drawn
             app._end_batch()
 
