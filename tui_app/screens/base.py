@@ -63,19 +63,18 @@ class AppScreen(Screen[None]):
         is shown again. Hidden screens redrawing a 500-item basket on every
         update would cost the visible one its speed."""
         self._redraw_context = redraw
-        self._context_stale = False
         self.watch(self.app, "context_version", self._context_version_changed)
 
+    _context_stale = False  # the workspace changed since its context was last drawn
+
     def _context_version_changed(self, _version: int) -> None:
+        self._context_stale = True
         if (self.is_current and not self._leaving) or not self.is_mounted:
-            self._context_stale = False
-            self._redraw_context()
-        else:
-            self._context_stale = True
+            self.catch_up()
 
     def catch_up(self) -> None:
         """Redraw for the workspace changes made while it was hidden, if any."""
-        if getattr(self, "_context_stale", False):
+        if self._context_stale:
             self._context_stale = False
             self._redraw_context()
 
@@ -134,7 +133,7 @@ class AppScreen(Screen[None]):
         """Whether its resume would change nothing: no workspace change to
         redraw for, and nothing app-wide that its styles read changed since
         it was last in view (see on_screen_resume)."""
-        return (not getattr(self, "_context_stale", False)
+        return (not self._context_stale
                 and self._app_style_state() == getattr(self, "_styled_for", None))
 
     def on_screen_suspend(self) -> None:
