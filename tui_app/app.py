@@ -39,7 +39,7 @@ from tui_app.idle_collector import START_UP_YOUNG_ONLY_MAX, IdleCollector
 from tui_app.idle_collector import resume_after_start_up as resume_collector_after_start_up
 from tui_app.keymap import check_keymap, keymap_clashes, known_binding_ids
 from tui_app.lean_imports import import_api_client
-from tui_app.screen_switch import SwitchHold, draw_whole_next
+from tui_app.screen_switch import SwitchHold, draw_whole_now
 from tui_app.screens.base import AppScreen
 from tui_app.screens.modals import HelpScreen, ResumeScreen
 from tui_app.services.api.errors import ApiError
@@ -242,9 +242,7 @@ class BasketBuilderApp(App[None]):
         # the rest of start-up's work (20 ms after the batch in a pty, 100 ms
         # in a test). Drawn whole as the batch ends.
         if not self._batch_count and not self._first_frame_out and self.screen_stack:
-            screen = self.screen
-            draw_whole_next(screen)
-            screen._on_timer_update()
+            draw_whole_now(self.screen)
 
     def _first_frame_written(self) -> None:
         if self._first_frame_out:
